@@ -1,0 +1,1 @@
+"""Helpers the course notebooks import: devices, data, training, plotting and checks."""

@@ -1,0 +1,303 @@
+"""Checks used by the notebooks' test cells.
+
+Two kinds of call live here, and the grading protocol (``autograder/README.md``) depends on
+keeping them apart:
+
+* ``check_*`` functions give **visible feedback**. They raise ``AssertionError`` with a message a
+  student can act on: what was expected, what came out, the largest error and where, a hint.
+  They earn no points by themselves.
+* ``record`` and ``record_accuracy`` emit **evidence** for hidden tests. They compare nothing in
+  the student's kernel: the value is serialised into the cell's output and the grader compares it,
+  in its own process, with the value the reference solution recorded for the same check. Student
+  code can patch anything in its kernel, but it never sees the expected value, so it cannot fake
+  a pass.
+
+Example test cell::
+
+    from course_utils.checks import check_close, passed
+    check_close(softmax(np.array([[1.0, 2.0]])), [[0.26894142, 0.73105858]], name="softmax")
+    passed("softmax")
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(0)
+    record("softmax/random", softmax(rng.normal(size=(5, 7))))
+    ### END HIDDEN TESTS
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "EVIDENCE_MIME",
+    "check_close",
+    "check_equal",
+    "check_no_warnings",
+    "check_shape",
+    "check_true",
+    "check_unchanged",
+    "decode_value",
+    "encode_value",
+    "passed",
+    "record",
+    "record_accuracy",
+]
+
+#: MIME type of the display outputs that carry grading evidence.
+EVIDENCE_MIME = "application/vnd.nn-course.evidence+json"
+
+# Evidence travels inside notebook JSON: keep it small enough that a test's outputs stay readable.
+_MAX_RECORD_ELEMENTS = 200_000
+
+
+# --------------------------------------------------------------------------------------------
+# Visible checks
+# --------------------------------------------------------------------------------------------
+
+
+def _to_numpy(value: Any, name: str) -> np.ndarray:
+    """Converts arrays, tensors and numbers to a float or int ndarray, or explains why not."""
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor, without importing torch
+        value = value.detach().cpu().numpy()
+    if isinstance(value, (np.ndarray, np.generic, int, float, bool)) or (
+        isinstance(value, (list, tuple)) and not _contains_none(value)
+    ):
+        array = np.array(value).view(np.ndarray) if not isinstance(value, np.ndarray) else value
+        array = np.asarray(array).view(np.ndarray)
+        if array.dtype.kind in "biuf":
+            return array
+    got = type(value).__name__
+    if value is None:
+        raise AssertionError(
+            f"{name}: got None. Did your function forget to `return` its result?"
+        )
+    raise AssertionError(f"{name}: expected a NumPy array, a tensor or a number, got {got}.")
+
+
+def _contains_none(seq: Sequence[Any]) -> bool:
+    return any(item is None or (isinstance(item, (list, tuple)) and _contains_none(item)) for item in seq)
+
+
+def _hint(hint: str | None) -> str:
+    return f"\nHint: {hint}" if hint else ""
+
+
+def check_shape(actual: Any, expected_shape: Sequence[int], *, name: str = "output", hint: str | None = None) -> None:
+    """Asserts that ``actual`` (array or tensor) has ``expected_shape``."""
+    shape = tuple(_to_numpy(actual, name).shape)
+    if shape != tuple(expected_shape):
+        raise AssertionError(
+            f"{name}: expected shape {tuple(expected_shape)}, got {shape}.{_hint(hint)}"
+        )
+
+
+def check_close(
+    actual: Any,
+    expected: Any,
+    *,
+    name: str = "output",
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    hint: str | None = None,
+) -> None:
+    """Asserts that ``actual`` matches ``expected`` elementwise within ``atol + rtol * |expected|``.
+
+    Args:
+        actual: the student's result: ndarray, tensor or number.
+        expected: the correct result, same shape.
+        name: what is being checked, as the student knows it (e.g. ``"softmax(Z)"``).
+        rtol, atol: tolerances, as in ``np.allclose``.
+        hint: the likely cause of a mismatch, shown only when the check fails.
+    """
+    a = _to_numpy(actual, name)
+    e = np.asarray(_to_numpy(expected, f"expected value of {name}"), dtype=np.float64)
+    if a.shape != e.shape:
+        raise AssertionError(f"{name}: expected shape {e.shape}, got {a.shape}.{_hint(hint)}")
+    a = a.astype(np.float64)
+    bad_nan = np.isnan(a) & ~np.isnan(e)
+    if bad_nan.any():
+        where = tuple(int(i) for i in np.argwhere(bad_nan)[0])
+        raise AssertionError(
+            f"{name}: {int(bad_nan.sum())} value(s) are NaN, first at index {where}. NaN usually "
+            f"means an overflow (exp of a large number) or 0/0.{_hint(hint)}"
+        )
+    with np.errstate(invalid="ignore"):
+        err = np.abs(a - e)
+        err = np.where(np.isnan(a) & np.isnan(e), 0.0, err)
+        err = np.where(np.isinf(e) & (a == e), 0.0, err)
+        tol = atol + rtol * np.abs(e)
+        wrong = ~(err <= tol)
+    if wrong.any():
+        worst = np.unravel_index(int(np.nanargmax(np.where(wrong, err, -1.0))), a.shape) if a.ndim else ()
+        where = tuple(int(i) for i in worst)
+        raise AssertionError(
+            f"{name}: {int(wrong.sum())} of {a.size} value(s) differ.\n"
+            f"  largest error {float(err[worst]):.3g} at index {where}: "
+            f"expected {float(e[worst]):.6g}, got {float(a[worst]):.6g}"
+            f" (tolerance {float(tol[worst]):.2g}){_hint(hint)}"
+        )
+
+
+def check_equal(actual: Any, expected: Any, *, name: str = "output", hint: str | None = None) -> None:
+    """Asserts exact equality for strings, ints, tuples of ints and integer arrays."""
+    if isinstance(expected, (str, bool)) or expected is None:
+        ok = type(actual) is type(expected) and actual == expected
+    elif isinstance(expected, tuple) and all(isinstance(v, int) for v in expected):
+        ok = isinstance(actual, (tuple, list)) and tuple(int(v) for v in actual) == expected
+    else:
+        a, e = _to_numpy(actual, name), np.asarray(expected)
+        ok = a.shape == e.shape and bool(np.array_equal(a, e))
+    if not ok:
+        raise AssertionError(f"{name}: expected {expected!r}, got {actual!r}.{_hint(hint)}")
+
+
+def check_true(condition: bool, message: str) -> None:
+    """Asserts a property; ``message`` says what was expected and what to look at."""
+    if not (isinstance(condition, (bool, np.bool_)) and bool(condition)):
+        raise AssertionError(message)
+
+
+def check_unchanged(before: Any, after: Any, *, name: str = "input") -> None:
+    """Asserts that a function left its input as it was (graded functions must not mutate)."""
+    if not np.array_equal(_to_numpy(before, name), _to_numpy(after, name)):
+        raise AssertionError(
+            f"Your function changed its argument `{name}` in place. Work on a copy "
+            f"(e.g. `{name} = {name}.copy()`) or build a new array instead."
+        )
+
+
+def check_no_warnings(fn: Callable[..., Any], *args: Any, name: str | None = None, **kwargs: Any) -> Any:
+    """Calls ``fn(*args, **kwargs)`` and fails if it emits a warning (overflow, divide by zero).
+
+    Returns:
+        Whatever ``fn`` returned, so the value can be checked next.
+    """
+    label = name or getattr(fn, "__name__", "your function")
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+        warnings.simplefilter("always")
+        result = fn(*args, **kwargs)
+    if caught:
+        raise AssertionError(
+            f"{label} emitted a warning: {caught[0].category.__name__}: {caught[0].message}. "
+            "Rewrite the computation so that no intermediate value overflows."
+        )
+    return result
+
+
+def passed(what: str) -> None:
+    """Prints the success line of a test cell."""
+    print(f"\u2705 {what}: all visible tests passed.")
+
+
+# --------------------------------------------------------------------------------------------
+# Evidence for hidden tests
+# --------------------------------------------------------------------------------------------
+
+
+def encode_value(value: Any) -> dict[str, Any]:
+    """Serialises a result to JSON-safe data, keeping every bit of numeric arrays.
+
+    Supported: None, bool, str, numbers, ndarrays, tensors, and lists, tuples and str-keyed dicts
+    of those. Anything else (an object with a custom ``__eq__``, say) is refused: only plain data
+    can be evidence.
+    """
+    if value is None:
+        return {"type": "none"}
+    if isinstance(value, (bool, np.bool_)):
+        return {"type": "bool", "value": bool(value)}
+    if isinstance(value, str):
+        return {"type": "str", "value": str.__str__(value)}
+    if isinstance(value, Mapping):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError("record: dict keys must be strings.")
+        return {"type": "map", "items": {str.__str__(k): encode_value(v) for k, v in value.items()}}
+    if isinstance(value, (list, tuple)) and not all(isinstance(v, (int, float)) for v in value):
+        return {"type": "seq", "items": [encode_value(v) for v in value]}
+    if hasattr(value, "detach") and hasattr(value, "cpu"):
+        value = value.detach().cpu().float().numpy() if value.is_floating_point() else value.detach().cpu().numpy()
+    if isinstance(value, (int, float, np.generic, np.ndarray, list, tuple)):
+        array = np.asarray(value).view(np.ndarray)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"record: cannot use an array of dtype {array.dtype} as evidence.")
+        if array.size > _MAX_RECORD_ELEMENTS:
+            raise ValueError(f"record: {array.size} elements is too many; record a smaller input.")
+        is_float = array.dtype.kind == "f"
+        data = np.ascontiguousarray(array, dtype=np.float64 if is_float else np.int64)
+        return {
+            "type": "array",
+            "kind": "float" if is_float else "int",
+            "shape": list(array.shape),
+            "data": base64.b64encode(data.tobytes()).decode("ascii"),
+        }
+    raise TypeError(f"record: cannot use a {type(value).__name__} as evidence.")
+
+
+def decode_value(encoded: Mapping[str, Any]) -> Any:
+    """Inverse of :func:`encode_value` (arrays come back as float64 or int64 ndarrays)."""
+    kind = encoded["type"]
+    if kind == "none":
+        return None
+    if kind in ("bool", "str"):
+        return encoded["value"]
+    if kind == "map":
+        return {k: decode_value(v) for k, v in encoded["items"].items()}
+    if kind == "seq":
+        return [decode_value(v) for v in encoded["items"]]
+    if kind == "array":
+        dtype = np.float64 if encoded["kind"] == "float" else np.int64
+        flat = np.frombuffer(base64.b64decode(encoded["data"]), dtype=dtype)
+        return flat.reshape(encoded["shape"])
+    raise ValueError(f"unknown evidence type {kind!r}")
+
+
+def _emit(payload: dict[str, Any]) -> None:
+    from IPython.display import display  # imported here: course_utils must import without IPython
+
+    display({EVIDENCE_MIME: payload, "text/plain": f"[graded check recorded: {payload['name']}]"}, raw=True)
+
+
+def record(name: str, value: Any, *, rtol: float = 1e-6, atol: float = 1e-8) -> None:
+    """Records ``value`` as the evidence for the hidden check ``name``.
+
+    The grader passes the check only if the reference solution's run recorded a value under the
+    same name in the same test cell and the two agree within the tolerances *of the reference
+    record*. A value that cannot be serialised is recorded as an error, so the check fails
+    without stopping the cell.
+    """
+    try:
+        encoded = encode_value(value)
+    except (TypeError, ValueError) as exc:
+        encoded = {"type": "error", "message": str(exc)}
+    _emit({"name": name, "kind": "close", "value": encoded, "rtol": float(rtol), "atol": float(atol)})
+
+
+def record_accuracy(name: str, y_pred: Any, y_true: Any, *, min_accuracy: float) -> None:
+    """Records predicted labels; the grader scores them against the *reference run's* ``y_true``.
+
+    Args:
+        name: the check's name, unique in its cell.
+        y_pred: (N,) predicted class labels.
+        y_true: (N,) true labels. Only the reference run's copy is used, so a tampered copy here
+            changes nothing.
+        min_accuracy: the pass mark, also taken from the reference run.
+    """
+    if not (0.0 <= min_accuracy <= 1.0) or math.isnan(min_accuracy):
+        raise ValueError("min_accuracy must lie in [0, 1].")
+    try:
+        encoded = encode_value(np.asarray(_to_numpy(y_pred, "y_pred")).astype(np.int64))
+    except (AssertionError, TypeError, ValueError) as exc:
+        encoded = {"type": "error", "message": str(exc)}
+    _emit(
+        {
+            "name": name,
+            "kind": "accuracy",
+            "value": encoded,
+            "targets": encode_value(np.asarray(y_true).astype(np.int64)),
+            "min_accuracy": float(min_accuracy),
+        }
+    )
