@@ -61,27 +61,22 @@ _MAX_RECORD_ELEMENTS = 200_000
 
 
 def _to_numpy(value: Any, name: str) -> np.ndarray:
-    """Converts arrays, tensors and numbers to a float or int ndarray, or explains why not."""
+    """Converts arrays, tensors, numbers and nested lists of numbers to an ndarray, or explains why not."""
+    if value is None:
+        raise AssertionError(f"{name}: got None. Did your function forget to `return` its result?")
     if hasattr(value, "detach") and hasattr(
         value, "cpu"
     ):  # a torch.Tensor, without importing torch
         value = value.detach().cpu().numpy()
-    if isinstance(value, (np.ndarray, np.generic, int, float, bool)) or (
-        isinstance(value, (list, tuple)) and not _contains_none(value)
-    ):
-        array = np.array(value).view(np.ndarray) if not isinstance(value, np.ndarray) else value
-        array = np.asarray(array).view(np.ndarray)
+    if isinstance(value, (np.ndarray, np.generic, int, float, list, tuple)):
+        try:
+            array = np.asarray(value).view(np.ndarray)
+        except ValueError:  # ragged nested lists
+            array = np.empty(0, dtype=object)
         if array.dtype.kind in "biuf":
             return array
-    got = type(value).__name__
-    if value is None:
-        raise AssertionError(f"{name}: got None. Did your function forget to `return` its result?")
-    raise AssertionError(f"{name}: expected a NumPy array, a tensor or a number, got {got}.")
-
-
-def _contains_none(seq: Sequence[Any]) -> bool:
-    return any(
-        item is None or (isinstance(item, (list, tuple)) and _contains_none(item)) for item in seq
+    raise AssertionError(
+        f"{name}: expected a NumPy array, a tensor or a number, got {type(value).__name__}."
     )
 
 
