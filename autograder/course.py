@@ -34,8 +34,12 @@ import sys
 
 COURSE_REPO = "{url}"
 if "google.colab" in sys.modules:
-    subprocess.run(["git", "clone", "--quiet", "--depth", "1", COURSE_REPO, "/content/course"], check=False)
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", "/content/course"], check=True)
+    subprocess.run(
+        ["git", "clone", "--quiet", "--depth", "1", COURSE_REPO, "/content/course"], check=False
+    )
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "-e", "/content/course"], check=True
+    )
     sys.path.insert(0, "/content/course")"""
 
 

@@ -117,10 +117,18 @@ def find_submissions(folder: Path, assignments: Iterable[str]) -> list[Submissio
     return found
 
 
-def prepare_course(out: Path, assignments: Iterable[str], root: Path = REPO_ROOT) -> Course:
-    """Creates ``out/course`` and ``out/gradebook.db`` for the given assignments."""
+def prepare_course(
+    out: Path, assignments: Iterable[str], root: Path = REPO_ROOT, reference_dir: Path | None = None
+) -> Course:
+    """Creates ``out/course`` and ``out/gradebook.db`` for the given assignments.
+
+    Reference evidence goes to ``reference_dir`` (default ``out/reference``); files there are
+    reused while their fingerprint is current.
+    """
     course = Course(
-        root=out / "course", db_path=out / "gradebook.db", reference_dir=out / "reference"
+        root=out / "course",
+        db_path=out / "gradebook.db",
+        reference_dir=reference_dir or out / "reference",
     )
     api = course.api()
     for assignment_id in assignments:
@@ -258,6 +266,7 @@ def grade(
     assignments: list[str] | None = None,
     root: Path = REPO_ROOT,
     cell_timeout: int = 300,
+    reference_dir: Path | None = None,
 ) -> list[Outcome]:
     """Grades every submission in ``submissions`` into ``out`` (see the module docstring)."""
     ids = assignments or assignment_ids(root)
@@ -269,7 +278,7 @@ def grade(
     except OSError as exc:
         raise GradingError(f"cannot write to the output folder {out}: {exc}") from exc
     found = find_submissions(submissions, ids)
-    course = prepare_course(out, ids, root)
+    course = prepare_course(out, ids, root, reference_dir)
     outcomes = [autograde_one(course, s, cell_timeout=cell_timeout) for s in found]
     for outcome in outcomes:
         _read_scores(course, outcome)

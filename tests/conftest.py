@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-
-# Headless plotting everywhere, kernels started by the tests included (they inherit the env).
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 REPO = Path(__file__).resolve().parents[1]
 FILES = Path(__file__).parent / "files"
