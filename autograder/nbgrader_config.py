@@ -12,12 +12,17 @@ from traitlets.config import Config
 __all__ = ["course_config"]
 
 
-def course_config(*, reference_directory: str = "", cell_timeout: int = 300) -> Config:
+def course_config(
+    *, reference_directory: str = "", cell_timeout: int = 300, execute: bool = True
+) -> Config:
     """nbgrader settings shared by release and grading.
 
     Args:
         reference_directory: where ``autograder.reference`` wrote the reference evidence.
         cell_timeout: seconds one cell may run during autograding.
+        execute: False when the notebooks arrive already executed (``python -m autograder grade``
+            runs them in its sandbox first); nbgrader then only restores cells, checks evidence
+            and scores, and keeps the outputs it is given.
     """
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader import preprocessors as pp
@@ -38,8 +43,14 @@ def course_config(*, reference_directory: str = "", cell_timeout: int = 300) -> 
     c.VerifyEvidence.reference_directory = reference_directory
     # nbgrader's own autograde steps, with the evidence check right after execution so that it
     # sees every output before anything is trimmed or scored.
+    if not execute:
+        c.Autograde.sanitize_preprocessors = [
+            pp.OverwriteKernelspec,
+            pp.OverwriteCells,
+            pp.CheckCellMetadata,
+        ]
     c.Autograde.autograde_preprocessors = [
-        pp.Execute,
+        *([pp.Execute] if execute else []),
         VerifyEvidence,
         pp.IgnorePattern,
         ClearMetadataPreprocessor,
