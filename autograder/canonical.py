@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 
+import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -89,5 +90,4 @@ def canonicalize(student: NotebookNode, source: NotebookNode) -> tuple[NotebookN
     if restored:
         notes.append(f"{len(restored)} cell(s) deleted from the submission were restored")
     nb = new_notebook(cells=cells, metadata=copy.deepcopy(source.metadata))
-    nb.nbformat_minor = source.nbformat_minor
-    return nb, notes
+    return nbformat.validator.normalize(nb)[1], notes  # every cell gets an id

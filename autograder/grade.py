@@ -289,8 +289,23 @@ def score_one(
     _read_scores(course, outcome)
 
 
+def _cell_messages(notebook: Path) -> dict[str, str]:
+    """The first error of each graded cell in an autograded notebook, by grade_id."""
+    if not notebook.is_file():
+        return {}
+    messages = {}
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if grade_id and errors:
+            messages[grade_id] = f"{errors[0].get('ename')}: {str(errors[0].get('evalue'))[:300]}"
+    return messages
+
+
 def _read_scores(course: Course, outcome: Outcome) -> None:
-    """Fills an outcome's score and per-cell rows from the gradebook."""
+    """Fills an outcome's score, per-cell rows and message from the gradebook."""
+    autograded = course.root / "autograded" / outcome.student_id / outcome.assignment_id
+    pending, lost = 0.0, []
     with Gradebook(f"sqlite:///{course.db_path}") as gb:
         outcome.max_score = float(gb.find_assignment(outcome.assignment_id).max_score)
         try:
@@ -299,22 +314,24 @@ def _read_scores(course: Course, outcome: Outcome) -> None:
             return
         outcome.score = float(submission.score)
         outcome.cells = []
-        pending = 0.0
         for notebook in submission.notebooks:
+            messages = _cell_messages(autograded / f"{notebook.name}.ipynb")
             for g in notebook.grades:
-                pending += float(g.max_score) if g.needs_manual_grade else 0.0
-                outcome.cells.append(
-                    {
-                        "grade_id": g.name,
-                        "score": float(g.score),
-                        "max_score": float(g.max_score),
-                        "message": "",
-                    }
-                )
-        if pending and "manual grading" not in outcome.message:
-            outcome.message = "; ".join(
-                m for m in [outcome.message, f"{pending:g} point(s) await manual grading"] if m
-            )
+                score, max_score = float(g.score), float(g.max_score)
+                if g.needs_manual_grade:
+                    pending += max_score
+                elif score < max_score:
+                    lost.append(g.name)
+                row = {
+                    "grade_id": g.name,
+                    "score": score,
+                    "max_score": max_score,
+                    "message": messages.get(g.name, ""),
+                }
+                outcome.cells.append(row)
+    notes = [outcome.message, "lost points in " + ", ".join(lost) if lost else ""]
+    notes.append(f"{pending:g} point(s) await manual grading" if pending else "")
+    outcome.message = "; ".join(n for n in notes if n)
 
 
 def _max_scores(course: Course, outcomes: Iterable[Outcome]) -> None:

@@ -149,6 +149,7 @@ def run_isolated(notebook: Path, workdir: Path, limits: Limits, *, hide: list[Pa
         hide: folders the student's code must not see (used where isolation is available).
     """
     workdir = workdir.resolve()
+    inside = workdir  # the working folder's path as the submission sees it
     executed = workdir / "executed.ipynb"
     command = [
         sys.executable, "-m", "autograder.executor", notebook.name, executed.name,
@@ -168,6 +169,7 @@ def run_isolated(notebook: Path, workdir: Path, limits: Limits, *, hide: list[Pa
             parent = str(workdir.parent)
             hidden.append(parent)
         view = f"{parent}/.work"
+        inside = Path(view)
         command = [
             "unshare", "--user", "--map-root-user", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc",
             "sh", "-c", _ISOLATE_SCRIPT, "sh", str(workdir), view, *hidden, "--", *command,
@@ -177,7 +179,7 @@ def run_isolated(notebook: Path, workdir: Path, limits: Limits, *, hide: list[Pa
     proc = subprocess.Popen(
         command,
         cwd=workdir,
-        env=_environment(workdir),
+        env=_environment(inside),
         stdout=log,
         stderr=log,
         start_new_session=True,

@@ -10,8 +10,8 @@ import nbformat
 import pytest
 
 from autograder.course import REPO_ROOT, assignment_ids
+from autograder.demo import solved
 from autograder.grade import grade
-from tests.test_grade import solved
 from tests.test_mistakes import REFERENCE_CACHE
 
 pytestmark = pytest.mark.grading

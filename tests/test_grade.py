@@ -3,34 +3,16 @@
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from autograder.cli import main
+from autograder.demo import solved
 from autograder.grade import GRADE_FIELDS, SCORE_FIELDS, grade
 
 pytestmark = pytest.mark.grading
-
-
-def _by_id(nb):
-    return {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
-
-
-def solved(course: Path, assignment: str, **overrides: str) -> nbformat.NotebookNode:
-    """The released notebook with every answer cell filled in from the solution (or an override)."""
-    source = _by_id(
-        nbformat.read(course / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
-    )
-    nb = nbformat.read(course / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4)
-    for grade_id, cell in _by_id(nb).items():
-        if cell.metadata.get("nbgrader", {}).get("solution"):
-            cell.source = overrides.get(
-                grade_id, re.sub(r"[ \t]*### (BEGIN|END) SOLUTION\n?", "", source[grade_id].source)
-            )
-    return nb
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +90,10 @@ def test_patching_the_checks_earns_nothing(graded):
     nb = nbformat.read(
         out / "course" / "autograded" / "cheat" / "tiny" / "tiny.ipynb", as_version=4
     )
-    errors = [o for o in _by_id(nb)["test_softmax"].outputs if o.output_type == "error"]
+    (cell,) = [
+        c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_softmax"
+    ]
+    errors = [o for o in cell.outputs if o.output_type == "error"]
     assert errors and "softmax/random" in errors[-1].evalue
 
 

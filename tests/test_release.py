@@ -10,8 +10,8 @@ import nbformat
 import pytest
 
 from autograder.course import REPO_ROOT, assignment_ids, setup_cell_source
+from autograder.demo import make_demo_course
 from autograder.release import check, leaks, release, tidy
-from tests.conftest import make_course
 
 
 def _cells(nb):
@@ -32,8 +32,7 @@ def test_release_strips_solutions_and_hidden_tests(tiny_course: Path):
 
 def test_check_detects_drift(tmp_path: Path):
     """release --check passes on a fresh release and names each stale, missing or extra file."""
-    root = make_course(tmp_path / "course", "tiny")
-    release(root)
+    root = make_demo_course(tmp_path / "course")
     assert check(root) == []
     student = root / "notebooks" / "tiny" / "tiny.ipynb"
     nb = json.loads(student.read_text())
@@ -50,7 +49,7 @@ def test_check_detects_drift(tmp_path: Path):
 
 def test_tidy_strips_outputs_and_refreshes_setup_cell(tmp_path: Path):
     """Is a solution with outputs, extra metadata and an old setup cell flagged, then tidied?"""
-    root = make_course(tmp_path / "course", "tiny")
+    root = make_demo_course(tmp_path / "course")
     path = root / "solutions" / "tiny" / "tiny.ipynb"
     nb = nbformat.read(path, as_version=4)
     cells = _cells(nb)
@@ -71,7 +70,7 @@ def test_tidy_strips_outputs_and_refreshes_setup_cell(tmp_path: Path):
 
 def test_unknown_assignment_is_a_clear_error(tmp_path: Path):
     """Releasing an assignment that does not exist lists the ones that do."""
-    root = make_course(tmp_path / "course", "tiny")
+    root = make_demo_course(tmp_path / "course")
     with pytest.raises(ValueError, match="unknown assignment 'nope'; the course has: tiny"):
         release(root, ["nope"])
 
