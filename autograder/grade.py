@@ -18,6 +18,7 @@ The pipeline, one small step each:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import os
@@ -460,25 +461,30 @@ def grade(
     hide = private_folders(root, out, submissions.resolve(), course.reference_dir.resolve())
     work_root = out / "work"
 
-    outcomes: list[Outcome] = []
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        futures = [pool.submit(execute_one, course, s, limits, hide, work_root) for s in found]
-        for future in tqdm(
-            as_completed(futures),
-            total=len(futures),
-            desc="grading",
-            unit="notebook",
-            disable=not progress,
-        ):
-            outcomes.append(future.result())
     by_key = {(s.student_id, s.assignment_id): s for s in found}
-    for outcome in sorted(outcomes, key=lambda o: (o.student_id, o.assignment_id)):
-        executed = work_root / outcome.student_id / outcome.assignment_id / "executed.ipynb"
-        if outcome.status in ("graded", "timeout", "crashed") and executed.is_file():
-            path = by_key[(outcome.student_id, outcome.assignment_id)].path
-            score_one(course, outcome, executed, path.parent / "timestamp.txt" if path else None)
+    outcomes: list[Outcome] = []
+    jobs = jobs or os.cpu_count() or 1
+    limits = dataclasses.replace(
+        limits, threads=limits.threads or max(1, (os.cpu_count() or 1) // jobs)
+    )
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(execute_one, course, s, limits, hide, work_root) for s in found]
+        done = as_completed(futures)
+        for future in tqdm(
+            done, total=len(futures), desc="grading", unit="notebook", disable=not progress
+        ):
+            # Scoring writes the gradebook, so it happens here, one at a time, while the
+            # other submissions keep running in their sandboxes.
+            outcome = future.result()
+            executed = work_root / outcome.student_id / outcome.assignment_id / "executed.ipynb"
+            if outcome.status in ("graded", "timeout", "crashed") and executed.is_file():
+                path = by_key[(outcome.student_id, outcome.assignment_id)].path
+                score_one(
+                    course, outcome, executed, path.parent / "timestamp.txt" if path else None
+                )
+                write_feedback(course, [outcome], out)
+            outcomes.append(outcome)
     _max_scores(course, [o for o in outcomes if not o.cells])
-    write_feedback(course, outcomes, out)
     export(outcomes, out)
     return sorted(outcomes, key=lambda o: (o.student_id, o.assignment_id))
 
