@@ -1,15 +1,28 @@
-"""Shared fixtures: the demo assignment as a released course in a temporary folder."""
+"""Shared fixtures: the demo assignment as a released course, and a grader bound to it."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from autograder.demo import make_demo_course
+from autograder.grade import Outcome, grade
 
 
 @pytest.fixture(scope="session")
 def tiny_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo course (one small assignment, ``tiny``) with its notebooks/ released."""
     return make_demo_course(tmp_path_factory.mktemp("tiny-course"))
+
+
+@pytest.fixture(scope="session")
+def grade_tiny(
+    tiny_course: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., list[Outcome]]:
+    """``grade`` on the demo course, sharing one reference run across the session."""
+    return functools.partial(
+        grade, root=tiny_course, reference_dir=tmp_path_factory.mktemp("tiny-reference")
+    )

@@ -10,13 +10,13 @@ import pytest
 
 from autograder.cli import main
 from autograder.demo import solved
-from autograder.grade import GRADE_FIELDS, SCORE_FIELDS, grade
+from autograder.grade import GRADE_FIELDS, SCORE_FIELDS
 
 pytestmark = pytest.mark.grading
 
 
 @pytest.fixture(scope="module")
-def graded(tiny_course: Path, tmp_path_factory: pytest.TempPathFactory):
+def graded(tiny_course: Path, grade_tiny, tmp_path_factory: pytest.TempPathFactory):
     """A simulated class of the tiny assignment, graded once."""
     subs = tmp_path_factory.mktemp("submissions")
     released = tiny_course / "notebooks" / "tiny" / "tiny.ipynb"
@@ -43,7 +43,7 @@ def graded(tiny_course: Path, tmp_path_factory: pytest.TempPathFactory):
     (subs / "absent").mkdir()
     before = sorted((p.relative_to(subs), p.stat().st_mtime_ns) for p in subs.rglob("*"))
     out = tmp_path_factory.mktemp("out")
-    outcomes = {o.student_id: o for o in grade(subs, out, root=tiny_course)}
+    outcomes = {o.student_id: o for o in grade_tiny(subs, out)}
     after = sorted((p.relative_to(subs), p.stat().st_mtime_ns) for p in subs.rglob("*"))
     return outcomes, out, before == after
 
@@ -158,7 +158,7 @@ def _grades(out: Path) -> dict[str, tuple[str, str]]:
         return {r["student_id"]: (r["score"], r["status"]) for r in csv.DictReader(f)}
 
 
-def test_regrading_is_stable_and_keeps_manual_grades(tiny_course, tmp_path):
+def test_regrading_is_stable_and_keeps_manual_grades(tiny_course, grade_tiny, tmp_path):
     """Grading twice gives the same grades, and a hand-entered score survives the re-grade."""
     from nbgrader.api import Gradebook
 
@@ -166,17 +166,17 @@ def test_regrading_is_stable_and_keeps_manual_grades(tiny_course, tmp_path):
         tmp_path / "subs", tiny_course, {"a": {}, "b": {"softmax": "def softmax(Z):\n    return Z"}}
     )
     out = tmp_path / "out"
-    grade(subs, out, root=tiny_course, jobs=2)
+    grade_tiny(subs, out, jobs=2)
     first = _grades(out)
     with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
         gb.find_grade("explain", "tiny", "tiny", "a").manual_score = 1.5
         gb.db.commit()
-    grade(subs, out, root=tiny_course, jobs=2)
+    grade_tiny(subs, out, jobs=2)
     assert _grades(out) == {"a": ("7.5", "graded"), "b": first["b"]}
     assert first["a"] == ("6.0", "graded")
 
 
-def test_shards_partition_the_class_and_merge_back(tiny_course, tmp_path):
+def test_shards_partition_the_class_and_merge_back(tiny_course, grade_tiny, tmp_path):
     """--shard K/N splits students deterministically; merge gives the grades of one whole run."""
     from autograder.grade import in_shard, merge
 
@@ -188,7 +188,7 @@ def test_shards_partition_the_class_and_merge_back(tiny_course, tmp_path):
     assert shares[0] | shares[1] == set(students) and not shares[0] & shares[1]
     outs = [tmp_path / f"shard{k}" for k in (1, 2)]
     for k, out in enumerate(outs, start=1):
-        graded = grade(subs, out, root=tiny_course, jobs=2, shard=(k, 2))
+        graded = grade_tiny(subs, out, jobs=2, shard=(k, 2))
         assert {o.student_id for o in graded} == shares[k - 1]
     merged = merge(outs, tmp_path / "merged", root=tiny_course)
     assert {o.student_id for o in merged} == set(students)
@@ -197,30 +197,26 @@ def test_shards_partition_the_class_and_merge_back(tiny_course, tmp_path):
     assert len(_grades(tmp_path / "merged")) == 6
 
 
-def test_zip_and_nbgrader_layouts(tiny_course, tmp_path):
+def test_zip_and_nbgrader_layouts(tiny_course, grade_tiny, tmp_path):
     """A zip of the class folder and nbgrader's submitted/<student>/<assignment>/ layout both grade."""
     import zipfile
 
     subs = _write_class(tmp_path / "class", tiny_course, {"z1": {}})
     with zipfile.ZipFile(tmp_path / "class.zip", "w") as zf:
         zf.write(subs / "z1" / "tiny.ipynb", "class/z1/tiny.ipynb")
-    assert _grades_of(grade(tmp_path / "class.zip", tmp_path / "out_zip", root=tiny_course)) == {
-        "z1": 6.0
-    }
+    assert _grades_of(grade_tiny(tmp_path / "class.zip", tmp_path / "out_zip")) == {"z1": 6.0}
     layout = tmp_path / "course" / "submitted" / "n1" / "tiny"
     layout.mkdir(parents=True)
     nbformat.write(solved(tiny_course, "tiny"), layout / "tiny.ipynb")
     (layout / "timestamp.txt").write_text("2026-11-01 12:00:00.000000 UTC")
-    assert _grades_of(grade(tmp_path / "course", tmp_path / "out_nb", root=tiny_course)) == {
-        "n1": 6.0
-    }
+    assert _grades_of(grade_tiny(tmp_path / "course", tmp_path / "out_nb")) == {"n1": 6.0}
 
 
 def _grades_of(outcomes) -> dict[str, float]:
     return {o.student_id: o.score for o in outcomes}
 
 
-def test_cli_grade_merge_and_usage_errors(tiny_course, tmp_path, capsys, monkeypatch):
+def test_cli_grade_merge_and_usage_errors(tmp_path, capsys):
     """Bad --shard values are usage errors; a missing shard folder exits 2 with a message."""
     with pytest.raises(SystemExit):
         main(["grade", "x", "--out", "y", "--shard", "3/2"])

@@ -16,7 +16,6 @@ import nbformat
 import pytest
 
 from autograder.demo import simulated_class, solved
-from autograder.grade import grade
 from autograder.sandbox import Limits, isolation_available
 
 pytestmark = pytest.mark.grading
@@ -88,14 +87,14 @@ def _students(course: Path, other_submission: Path, secrets: list[Path]) -> dict
 
 
 @pytest.fixture(scope="module")
-def result(tiny_course: Path, tmp_path_factory: pytest.TempPathFactory):
+def result(tiny_course: Path, grade_tiny, tmp_path_factory: pytest.TempPathFactory):
     subs = tmp_path_factory.mktemp("class")
     out = tmp_path_factory.mktemp("graded")
     other = subs / "s01_perfect" / "tiny.ipynb"
     secrets = [
         tiny_course / "solutions" / "tiny" / "tiny.ipynb",
         out / "gradebook.db",
-        out / "reference",
+        grade_tiny.keywords["reference_dir"] / "tiny" / "tiny.json",
     ]
     for student_id, content in _students(tiny_course, other, secrets).items():
         folder = subs / student_id
@@ -122,7 +121,7 @@ def result(tiny_course: Path, tmp_path_factory: pytest.TempPathFactory):
         (p.relative_to(subs).as_posix(), p.read_bytes()) for p in subs.rglob("*") if p.is_file()
     )
     start = time.monotonic()
-    outcomes = {o.student_id: o for o in grade(subs, out, root=tiny_course, jobs=2, limits=LIMITS)}
+    outcomes = {o.student_id: o for o in grade_tiny(subs, out, jobs=2, limits=LIMITS)}
     seconds = time.monotonic() - start
     after = sorted(
         (p.relative_to(subs).as_posix(), p.read_bytes()) for p in subs.rglob("*") if p.is_file()
