@@ -214,19 +214,21 @@ def _run_epoch(
     optimizer: torch.optim.Optimizer | None = None,
     scaler: Any = None,
     bar: Any = None,
+    check: bool = True,
 ) -> tuple[float, float, int]:
-    """One pass over ``batches``, training if ``optimizer`` is given.
+    """One pass over ``batches``, training if ``optimizer`` is given; ``check`` the first batch.
 
     Returns:
         (mean loss, accuracy or NaN, number of samples), read from the device once, at the end.
     """
     losses: list[torch.Tensor] = []
-    correct: list[torch.Tensor] = []
+    predicted: list[torch.Tensor] = []
+    targets: list[torch.Tensor] = []
     sizes: list[int] = []
     for X, y in batches:
         with autocast():
             output = model(X)
-            if not sizes:
+            if check and not sizes:
                 _check_output(output, y)
             loss = loss_fn(output, y)
         if optimizer is not None:
@@ -240,19 +242,21 @@ def _run_epoch(
                 scaler.update()
         losses.append(loss.detach())
         sizes.append(len(y))
-        if not y.is_floating_point():
-            correct.append((output.argmax(1) == y).sum())
+        if not y.is_floating_point():  # compared once per epoch: one op per batch, not three
+            predicted.append(output.argmax(1))
+            targets.append(y)
         if bar is not None:
             bar.update()
     if not sizes:
         raise ValueError("the data is empty: no batches to run.")
-    weights = torch.tensor(sizes, dtype=torch.float32).to(losses[0].device, non_blocking=True)
+    weights = torch.tensor(sizes, dtype=torch.float32, device=losses[0].device)
     # losses are batch means (reduction="mean"); weighting by batch size gives the sample mean.
     totals = [(torch.stack(losses).float() * weights).sum()]
-    totals += [torch.stack(correct).sum().float()] if correct else []
+    if predicted:
+        totals.append((torch.cat(predicted) == torch.cat(targets)).sum().float())
     values = torch.stack(totals).tolist()  # the epoch's only device-to-host sync
     n = sum(sizes)
-    return values[0] / n, (values[1] / n if correct else math.nan), n
+    return values[0] / n, (values[1] / n if predicted else math.nan), n
 
 
 def _autocast(amp: bool | None, device: torch.device) -> tuple[Callable, torch.dtype | None]:
@@ -264,9 +268,35 @@ def _autocast(amp: bool | None, device: torch.device) -> tuple[Callable, torch.d
     return functools.partial(torch.autocast, device.type, dtype=dtype), dtype
 
 
-def _model_device(model: nn.Module) -> torch.device:
-    tensor = next(itertools.chain(model.parameters(), model.buffers()), None)
-    return torch.device("cpu") if tensor is None else tensor.device
+def _wants_channels_last(model: nn.Module, device: torch.device) -> bool:
+    # Tensor cores read NHWC natively; on the CPU the layout change would cost more than it saves.
+    return device.type == "cuda" and any(isinstance(m, nn.Conv2d) for m in model.modules())
+
+
+@contextlib.contextmanager
+def _eval_mode(model: nn.Module) -> Iterator[None]:
+    """Eval mode and inference mode for the block, then the model's previous mode again."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode():
+            yield
+    finally:
+        model.train(was_training)
+
+
+def _inference_setup(
+    model: nn.Module, data: Any, batch_size: int, device: Any, amp: bool | None
+) -> tuple[_Batches, Callable]:
+    """Batches and autocast for evaluate/predict, on ``device`` or wherever the model is."""
+    if device is None:
+        tensor = next(itertools.chain(model.parameters(), model.buffers()), None)
+        device = torch.device("cpu") if tensor is None else tensor.device
+    device = get_device(device)
+    model.to(device)
+    autocast, _ = _autocast(amp, device)
+    channels_last = _wants_channels_last(model, device)
+    return _batches(data, batch_size, device, channels_last=channels_last), autocast
 
 
 def fit(
@@ -323,9 +353,7 @@ def fit(
         seed_everything(seed)
     model.to(device)
     if channels_last is None:
-        channels_last = device.type == "cuda" and any(
-            isinstance(m, nn.Conv2d) for m in model.modules()
-        )
+        channels_last = _wants_channels_last(model, device)
     if channels_last:
         model.to(memory_format=torch.channels_last)
     autocast, dtype = _autocast(amp, device)
@@ -347,15 +375,18 @@ def fit(
             bar.set_description(f"epoch {epoch}/{epochs}")
             start = time.perf_counter()
             model.train()
-            loss, acc, n = _run_epoch(model, train, loss_fn, autocast, optimizer, scaler, bar)
+            loss, acc, n = _run_epoch(
+                model, train, loss_fn, autocast, optimizer, scaler, bar, check=epoch == 1
+            )
             train_seconds = time.perf_counter() - start
             history.epoch.append(epoch)
             history.train_loss.append(loss)
             history.train_acc.append(acc)
             if val is not None:
-                model.eval()
-                with torch.inference_mode():
-                    val_loss, val_acc, _ = _run_epoch(model, val, loss_fn, autocast)
+                with _eval_mode(model):
+                    val_loss, val_acc, _ = _run_epoch(
+                        model, val, loss_fn, autocast, check=epoch == 1
+                    )
                 history.val_loss.append(val_loss)
                 history.val_acc.append(val_acc)
             if scheduler is not None:
@@ -390,16 +421,9 @@ def evaluate(
     Returns:
         ``{"loss": float, "accuracy": float}``.
     """
-    device = _model_device(model) if device is None else get_device(device)
-    autocast, _ = _autocast(amp, device)
-    batches = _batches(data, batch_size, device)
-    was_training = model.to(device).training
-    model.eval()
-    try:
-        with torch.inference_mode():
-            loss, acc, _ = _run_epoch(model, batches, loss_fn or nn.CrossEntropyLoss(), autocast)
-    finally:
-        model.train(was_training)
+    batches, autocast = _inference_setup(model, data, batch_size, device, amp)
+    with _eval_mode(model):
+        loss, acc, _ = _run_epoch(model, batches, loss_fn or nn.CrossEntropyLoss(), autocast)
     return {"loss": loss, "accuracy": acc}
 
 
@@ -421,16 +445,9 @@ def predict(
     Returns:
         float32 outputs (N, K) on the CPU, e.g. logits; ``predict(...).argmax(1)`` gives classes.
     """
-    device = _model_device(model) if device is None else get_device(device)
-    autocast, _ = _autocast(amp, device)
-    batches = _batches(data, batch_size, device)
-    was_training = model.to(device).training
-    model.eval()
-    try:
-        with torch.inference_mode(), autocast():
-            outputs = [model(X) for X, _ in batches]
-    finally:
-        model.train(was_training)
+    batches, autocast = _inference_setup(model, data, batch_size, device, amp)
+    with _eval_mode(model), autocast():
+        outputs = [model(X) for X, _ in batches]
     if not outputs:
         raise ValueError("the data is empty: nothing to predict.")
     # Concatenating outside inference mode returns an ordinary tensor the caller may modify.
