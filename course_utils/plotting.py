@@ -1,0 +1,222 @@
+"""Pictures more than one notebook needs: training curves, image grids, confusion matrices.
+
+Every function returns a ``matplotlib.figure.Figure`` that is detached from pyplot's list of open
+figures. A notebook shows it once when the call is the cell's last expression (or through
+``display(fig)``); no ``plt.show()`` is needed, and figures never pile up in pyplot's state.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+__all__ = ["confusion_matrix", "plot_confusion_matrix", "plot_history", "show_images"]
+
+_CORRECT_COLOR = "tab:green"
+_WRONG_COLOR = "tab:red"
+
+
+def _new_figure(figsize: tuple[float, float]) -> Figure:
+    # pyplot is imported here, not at module import, and the figure is closed at once: importing
+    # pyplot lets Jupyter's inline backend register its Figure renderer, and closing stops the
+    # backend from drawing the figure a second time at the end of the cell.
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=figsize)
+    plt.close(fig)
+    return fig
+
+
+def _to_numpy(values: Any) -> np.ndarray:
+    if hasattr(values, "detach"):  # a torch.Tensor, without importing torch
+        values = values.detach().cpu().numpy()
+    return np.asarray(values)
+
+
+def plot_history(history: Any) -> Figure:
+    """Loss and accuracy per epoch, training and validation side by side.
+
+    Args:
+        history: a ``course_utils.training.History`` or a dict with lists ``train_loss``,
+            ``train_acc`` and optionally ``val_loss``, ``val_acc`` and ``epoch``.
+
+    Returns:
+        A Figure with two axes: loss (left) and accuracy (right).
+    """
+    h: Mapping[str, Sequence[float]] = history.to_dict() if hasattr(history, "to_dict") else history
+    epochs = list(h.get("epoch") or range(1, len(h["train_loss"]) + 1))
+    fig = _new_figure((10, 3.6))
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    for ax, metric, title in ((ax_loss, "loss", "loss"), (ax_acc, "acc", "accuracy")):
+        for split, style in (("train", "o-"), ("val", "s--")):
+            values = h.get(f"{split}_{metric}") or []
+            if len(values):
+                ax.plot(epochs[: len(values)], values, style, label=split)
+        ax.set(xlabel="epoch", title=title)
+        ax.grid(alpha=0.3)
+        ax.legend()
+        ax.xaxis.get_major_locator().set_params(integer=True)  # epochs are whole numbers
+    fig.tight_layout()
+    return fig
+
+
+def _as_image_batch(images: Any) -> np.ndarray:
+    """Brings (N,1,H,W), (N,3,H,W), (N,H,W), (N,H,W,3) or (N, H*W) to (N,H,W) or (N,H,W,3)."""
+    x = _to_numpy(images).astype(np.float32, copy=False)
+    if x.ndim == 2:  # flattened square images, e.g. MNIST loaded with flatten=True
+        side = math.isqrt(x.shape[1])
+        if side * side != x.shape[1]:
+            raise ValueError(f"cannot show flat images of {x.shape[1]} pixels: not a square.")
+        x = x.reshape(-1, side, side)
+    elif x.ndim == 4 and x.shape[1] in (1, 3) and x.shape[-1] not in (1, 3):
+        x = x.transpose(0, 2, 3, 1)  # channels first -> channels last
+    if x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim not in (3, 4) or (x.ndim == 4 and x.shape[-1] != 3):
+        raise ValueError(
+            f"images of shape {tuple(_to_numpy(images).shape)}: expected (N, 1, H, W), "
+            "(N, 3, H, W), (N, H, W) or (N, H, W, 3)."
+        )
+    return x
+
+
+def _label(value: Any, class_names: Sequence[str] | None) -> str:
+    index = int(value)
+    return str(class_names[index]) if class_names is not None else str(index)
+
+
+def show_images(
+    images: Any,
+    labels: Any = None,
+    predictions: Any = None,
+    class_names: Sequence[str] | None = None,
+    ncols: int = 8,
+    cmap: str = "gray",
+) -> Figure:
+    """A grid of images, titled with their labels and, if given, the predictions.
+
+    With both ``labels`` and ``predictions`` each title reads "prediction (label)": green when
+    they agree, red when the prediction is wrong.
+
+    Args:
+        images: (N, 1, H, W), (N, 3, H, W), (N, H, W), (N, H, W, 3) or flat (N, H*W); NumPy
+            or torch. RGB values outside [0, 1] (e.g. normalised inputs) are rescaled per image.
+        labels: (N,) true classes, optional.
+        predictions: (N,) predicted classes, or (N, K) scores whose argmax is taken; optional.
+        class_names: names indexed by class, used instead of the numbers.
+        ncols: images per row.
+        cmap: colour map for single-channel images.
+
+    Returns:
+        A Figure with one axes per image.
+    """
+    x = _as_image_batch(images)
+    n = len(x)
+    if n == 0:
+        raise ValueError("show_images got no images.")
+    y_true = None if labels is None else _to_numpy(labels).reshape(-1)
+    y_pred = None if predictions is None else _to_numpy(predictions)
+    if y_pred is not None and y_pred.ndim == 2:
+        y_pred = y_pred.argmax(axis=1)
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    titled = labels is not None or predictions is not None
+    fig = _new_figure((1.4 * ncols, (1.4 + 0.3 * titled) * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False).reshape(-1)
+    for i, ax in enumerate(axes):
+        if i >= n:
+            ax.remove()  # leave no empty frames in the last row
+            continue
+        image = x[i]
+        if image.ndim == 3 and (image.min() < 0 or image.max() > 1):
+            image = (image - image.min()) / max(float(image.max() - image.min()), 1e-12)
+        ax.imshow(image, cmap=cmap if image.ndim == 2 else None)
+        ax.set_axis_off()
+        if y_pred is not None:
+            title = _label(y_pred[i], class_names)
+            color = "black"
+            if y_true is not None:
+                title += f" ({_label(y_true[i], class_names)})"
+                color = _CORRECT_COLOR if int(y_pred[i]) == int(y_true[i]) else _WRONG_COLOR
+            ax.set_title(title, color=color, fontsize=9)
+        elif y_true is not None:
+            ax.set_title(_label(y_true[i], class_names), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int | None = None) -> np.ndarray:
+    """Counts how often each true class was predicted as each class.
+
+    Args:
+        y_true: (N,) integer labels.
+        y_pred: (N,) integer predictions, or (N, K) scores whose argmax is taken.
+        num_classes: K; ``None`` means one more than the largest label or prediction.
+
+    Returns:
+        int64 (K, K) matrix: entry [i, j] counts samples of true class i predicted as j, so rows
+        are true classes and the diagonal holds the correct predictions.
+    """
+    t = _to_numpy(y_true).reshape(-1)
+    p = _to_numpy(y_pred)
+    p = p.argmax(axis=1) if p.ndim == 2 else p.reshape(-1)
+    if t.shape != p.shape:
+        raise ValueError(f"y_true has {t.size} entries but y_pred has {p.size}.")
+    if t.size and not (np.issubdtype(t.dtype, np.integer) and np.issubdtype(p.dtype, np.integer)):
+        raise ValueError(f"labels must be integers, got {t.dtype} and {p.dtype}.")
+    t, p = t.astype(np.int64), p.astype(np.int64)
+    k = int(max(t.max(initial=-1), p.max(initial=-1)) + 1) if num_classes is None else num_classes
+    if t.size and (min(t.min(), p.min()) < 0 or max(t.max(), p.max()) >= k):
+        raise ValueError(f"labels and predictions must lie in 0..{k - 1}.")
+    return np.bincount(t * k + p, minlength=k * k).reshape(k, k)
+
+
+def plot_confusion_matrix(
+    y_true: Any,
+    y_pred: Any,
+    class_names: Sequence[str] | None = None,
+    normalize: bool = False,
+) -> Figure:
+    """The confusion matrix as a heat map with the count (or row fraction) in every cell.
+
+    Args:
+        y_true: (N,) integer labels.
+        y_pred: (N,) integer predictions, or (N, K) scores.
+        class_names: K names for the axes; also fixes K when some class never occurs.
+        normalize: show each row as fractions of its true class (rows sum to 1) instead of counts.
+
+    Returns:
+        A Figure with one axes: true class down, predicted class across.
+    """
+    counts = confusion_matrix(y_true, y_pred, None if class_names is None else len(class_names))
+    k = len(counts)
+    names = [str(c) for c in class_names] if class_names is not None else [str(i) for i in range(k)]
+    totals = counts.sum(axis=1, keepdims=True)
+    shown = counts / np.maximum(totals, 1) if normalize else counts
+    fig = _new_figure((max(3.6, 1.2 + 0.55 * k), max(3.2, 1.0 + 0.55 * k)))
+    ax = fig.subplots()
+    ax.imshow(shown, cmap="Blues", vmin=0)
+    threshold = shown.max() / 2
+    for i in range(k):
+        for j in range(k):
+            text = f"{shown[i, j]:.2f}" if normalize else str(counts[i, j])
+            color = "white" if shown[i, j] > threshold else "black"
+            ax.text(j, i, text, ha="center", va="center", color=color, fontsize=8)
+    accuracy = np.trace(counts) / max(counts.sum(), 1)
+    ax.set(
+        xticks=range(k),
+        yticks=range(k),
+        xticklabels=names,
+        yticklabels=names,
+        xlabel="predicted class",
+        ylabel="true class",
+        title=f"accuracy {accuracy:.3f}",
+    )
+    if k > 5 and max(len(name) for name in names) > 2:
+        ax.tick_params(axis="x", labelrotation=45)
+    fig.tight_layout()
+    return fig

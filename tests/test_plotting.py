@@ -1,0 +1,219 @@
+"""Tests for course_utils/plotting.py: curves, image grids and confusion matrices."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless; must precede pyplot's first import
+
+import matplotlib.colors as mcolors  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from course_utils.plotting import (  # noqa: E402
+    confusion_matrix,
+    plot_confusion_matrix,
+    plot_history,
+    show_images,
+)
+from course_utils.training import History  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def history(with_val: bool) -> History:
+    h = History(epoch=[1, 2, 3], train_loss=[1.0, 0.6, 0.4], train_acc=[0.6, 0.8, 0.9])
+    h.seconds, h.samples_per_sec = [1.0] * 3, [100.0] * 3
+    if with_val:
+        h.val_loss, h.val_acc = [1.1, 0.7, 0.5], [0.55, 0.75, 0.85]
+    return h
+
+
+@pytest.mark.parametrize("with_val", [True, False])
+def test_plot_history_draws_loss_and_accuracy_side_by_side(with_val):
+    """Two axes, loss then accuracy, with a train line and (if present) a val line each."""
+    fig = plot_history(history(with_val))
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    loss_ax, acc_ax = fig.axes
+    assert loss_ax.get_title() == "loss" and acc_ax.get_title() == "accuracy"
+    expected = ["train", "val"] if with_val else ["train"]
+    for ax in fig.axes:
+        assert [line.get_label() for line in ax.get_lines()] == expected
+    np.testing.assert_array_equal(loss_ax.get_lines()[0].get_ydata(), [1.0, 0.6, 0.4])
+    np.testing.assert_array_equal(acc_ax.get_lines()[0].get_xdata(), [1, 2, 3])
+
+
+def test_plot_history_accepts_a_plain_dict():
+    """A dict with train_loss/train_acc lists (no epoch key) is plotted against 1..N."""
+    fig = plot_history({"train_loss": [0.9, 0.5], "train_acc": [0.5, 0.7]})
+    np.testing.assert_array_equal(fig.axes[0].get_lines()[0].get_xdata(), [1, 2])
+
+
+@pytest.mark.parametrize(
+    ("shape", "shown"),
+    [
+        ((5, 1, 6, 7), (6, 7)),
+        ((5, 3, 6, 7), (6, 7, 3)),
+        ((5, 6, 7), (6, 7)),
+        ((5, 6, 7, 3), (6, 7, 3)),
+        ((5, 36), (6, 6)),
+    ],
+)
+@pytest.mark.parametrize("as_tensor", [False, True])
+def test_show_images_accepts_every_layout(shape, shown, as_tensor):
+    """Each layout, NumPy or torch, gives one axes per image, showing an (H, W[, 3]) array."""
+    images = np.random.default_rng(0).random(shape, dtype=np.float32)
+    fig = show_images(torch.from_numpy(images) if as_tensor else images, ncols=4)
+    assert len(fig.axes) == 5  # 2 rows of 4, the 3 unused frames removed
+    assert fig.axes[0].get_images()[0].get_array().shape == shown
+
+
+def test_show_images_titles_wrong_predictions_in_red():
+    """Titles read "prediction (label)" with class names; exactly the wrong ones are red."""
+    images = np.zeros((4, 1, 5, 5), dtype=np.float32)
+    labels = np.array([0, 1, 2, 1])
+    predictions = np.array([0, 2, 2, 0])
+    fig = show_images(images, labels, predictions, class_names=["flat", "gabled", "hipped"])
+    titles = [ax.title for ax in fig.axes]
+    assert [t.get_text() for t in titles] == [
+        "flat (flat)",
+        "hipped (gabled)",
+        "hipped (hipped)",
+        "flat (gabled)",
+    ]
+    red = [mcolors.same_color(t.get_color(), "tab:red") for t in titles]
+    assert red == [False, True, False, True]
+
+
+def test_show_images_takes_logits_as_predictions_and_labels_alone():
+    """(N, K) scores are reduced by argmax; labels alone become plain titles."""
+    images = np.zeros((3, 4, 4))
+    logits = torch.tensor([[0.1, 2.0], [3.0, 0.0], [0.0, 1.0]])
+    fig = show_images(images, labels=[1, 1, 1], predictions=logits)
+    assert [ax.get_title() for ax in fig.axes] == ["1 (1)", "0 (1)", "1 (1)"]
+    fig = show_images(images, labels=[0, 1, 0])
+    assert [ax.get_title() for ax in fig.axes] == ["0", "1", "0"]
+
+
+@pytest.mark.parametrize("shape", [(4, 2, 5, 5), (4, 5), (5,), (4, 5, 5, 4)])
+def test_show_images_rejects_other_shapes(shape):
+    """Two channels, non-square flat images, a 1-D array or 4 trailing channels: ValueError."""
+    with pytest.raises(ValueError, match="cannot show|expected"):
+        show_images(np.zeros(shape))
+
+
+def test_confusion_matrix_by_hand():
+    """Rows are true classes: y_true=[0,0,1,2,2,2], y_pred=[0,1,1,2,0,2] counts as worked out."""
+    cm = confusion_matrix([0, 0, 1, 2, 2, 2], np.array([0, 1, 1, 2, 0, 2]))
+    expected = np.array(
+        [
+            [1, 1, 0],  # class 0: one right, one taken for 1
+            [0, 1, 0],  # class 1: right
+            [1, 0, 2],  # class 2: two right, one taken for 0
+        ]
+    )
+    np.testing.assert_array_equal(cm, expected)
+    assert cm.dtype == np.int64
+    padded = confusion_matrix(torch.tensor([0, 1]), torch.tensor([1, 1]), num_classes=4)
+    np.testing.assert_array_equal(padded, [[0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])
+
+
+def test_confusion_matrix_agrees_with_a_counting_loop_and_takes_logits():
+    """On random labels the matrix equals a plain double loop; (N, K) scores are argmax-ed."""
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 5, 300)
+    logits = rng.normal(size=(300, 5))
+    y_pred = logits.argmax(1)
+    loop = np.zeros((5, 5), dtype=np.int64)
+    for t, p in zip(y_true, y_pred, strict=True):
+        loop[t, p] += 1
+    np.testing.assert_array_equal(confusion_matrix(y_true, y_pred), loop)
+    np.testing.assert_array_equal(confusion_matrix(y_true, logits), loop)
+    assert confusion_matrix(y_true, y_pred).sum() == 300
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "kwargs", "match"),
+    [
+        ([0, 1], [0, 1, 1], {}, "2 entries but y_pred has 3"),
+        ([0.0, 1.0], [0.0, 1.0], {}, "integers"),
+        ([0, 3], [0, 1], {"num_classes": 3}, r"0\.\.2"),
+        ([0, -1], [0, 1], {}, r"must lie in"),
+    ],
+)
+def test_confusion_matrix_rejects_bad_input(y_true, y_pred, kwargs, match):
+    """Length mismatches, float labels and labels outside 0..K-1 raise ValueError."""
+    with pytest.raises(ValueError, match=match):
+        confusion_matrix(np.array(y_true), np.array(y_pred), **kwargs)
+
+
+def _cell_texts(fig: Figure) -> dict[tuple[int, int], str]:
+    return {
+        (round(t.get_position()[1]), round(t.get_position()[0])): t.get_text()
+        for t in fig.axes[0].texts
+    }
+
+
+def test_plot_confusion_matrix_writes_every_count_in_its_cell():
+    """One axes, K*K texts, and the text in row i, column j is the count cm[i, j]."""
+    y_true, y_pred = [0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2]
+    fig = plot_confusion_matrix(y_true, y_pred, class_names=["flat", "gabled", "hipped"])
+    assert isinstance(fig, Figure) and len(fig.axes) == 1
+    cm = confusion_matrix(y_true, y_pred)
+    texts = _cell_texts(fig)
+    assert len(fig.axes[0].texts) == 9
+    assert texts == {(i, j): str(cm[i, j]) for i in range(3) for j in range(3)}
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["flat", "gabled", "hipped"]
+    assert ax.get_ylabel() == "true class" and ax.get_xlabel() == "predicted class"
+    assert ax.get_title() == "accuracy 0.667"
+
+
+def test_plot_confusion_matrix_normalized_rows_sum_to_one():
+    """normalize=True writes each row as fractions of its true class."""
+    fig = plot_confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], normalize=True)
+    texts = _cell_texts(fig)
+    assert [texts[(2, j)] for j in range(3)] == ["0.33", "0.00", "0.67"]
+    assert [texts[(0, j)] for j in range(3)] == ["0.50", "0.50", "0.00"]
+
+
+def test_plot_confusion_matrix_class_names_fix_k_for_missing_classes():
+    """With 4 class names the matrix is 4x4 even if class 3 never occurs."""
+    fig = plot_confusion_matrix([0, 1], [1, 1], class_names=list("abcd"))
+    assert len(fig.axes[0].texts) == 16
+
+
+def test_figures_are_returned_not_left_open_in_pyplot():
+    """No function leaves a figure in pyplot's list (so notebooks do not draw it twice)."""
+    before = plt.get_fignums()
+    plot_history(history(True))
+    show_images(np.zeros((2, 3, 3)))
+    plot_confusion_matrix([0, 1], [0, 1])
+    assert plt.get_fignums() == before
+
+
+def test_import_has_no_side_effects():
+    """Importing the module neither imports pyplot (which picks a backend) nor touches rcParams."""
+    code = textwrap.dedent(
+        """
+        import sys
+        import matplotlib
+        # dict.items reads the raw values: rcParams["backend"] itself would import pyplot
+        params = dict(dict.items(matplotlib.rcParams))
+        import course_utils.plotting
+        assert "matplotlib.pyplot" not in sys.modules, "the import loaded pyplot"
+        assert dict(dict.items(matplotlib.rcParams)) == params, "the import changed rcParams"
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
