@@ -61,33 +61,32 @@ _MAX_RECORD_ELEMENTS = 200_000
 
 
 def _to_numpy(value: Any, name: str) -> np.ndarray:
-    """Converts arrays, tensors and numbers to a float or int ndarray, or explains why not."""
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor, without importing torch
+    """Converts arrays, tensors, numbers and nested lists of numbers to an ndarray, or explains why not."""
+    if value is None:
+        raise AssertionError(f"{name}: got None. Did your function forget to `return` its result?")
+    if hasattr(value, "detach") and hasattr(
+        value, "cpu"
+    ):  # a torch.Tensor, without importing torch
         value = value.detach().cpu().numpy()
-    if isinstance(value, (np.ndarray, np.generic, int, float, bool)) or (
-        isinstance(value, (list, tuple)) and not _contains_none(value)
-    ):
-        array = np.array(value).view(np.ndarray) if not isinstance(value, np.ndarray) else value
-        array = np.asarray(array).view(np.ndarray)
+    if isinstance(value, (np.ndarray, np.generic, int, float, list, tuple)):
+        try:
+            array = np.asarray(value).view(np.ndarray)
+        except ValueError:  # ragged nested lists
+            array = np.empty(0, dtype=object)
         if array.dtype.kind in "biuf":
             return array
-    got = type(value).__name__
-    if value is None:
-        raise AssertionError(
-            f"{name}: got None. Did your function forget to `return` its result?"
-        )
-    raise AssertionError(f"{name}: expected a NumPy array, a tensor or a number, got {got}.")
-
-
-def _contains_none(seq: Sequence[Any]) -> bool:
-    return any(item is None or (isinstance(item, (list, tuple)) and _contains_none(item)) for item in seq)
+    raise AssertionError(
+        f"{name}: expected a NumPy array, a tensor or a number, got {type(value).__name__}."
+    )
 
 
 def _hint(hint: str | None) -> str:
     return f"\nHint: {hint}" if hint else ""
 
 
-def check_shape(actual: Any, expected_shape: Sequence[int], *, name: str = "output", hint: str | None = None) -> None:
+def check_shape(
+    actual: Any, expected_shape: Sequence[int], *, name: str = "output", hint: str | None = None
+) -> None:
     """Asserts that ``actual`` (array or tensor) has ``expected_shape``."""
     shape = tuple(_to_numpy(actual, name).shape)
     if shape != tuple(expected_shape):
@@ -133,7 +132,11 @@ def check_close(
         tol = atol + rtol * np.abs(e)
         wrong = ~(err <= tol)
     if wrong.any():
-        worst = np.unravel_index(int(np.nanargmax(np.where(wrong, err, -1.0))), a.shape) if a.ndim else ()
+        worst = (
+            np.unravel_index(int(np.nanargmax(np.where(wrong, err, -1.0))), a.shape)
+            if a.ndim
+            else ()
+        )
         where = tuple(int(i) for i in worst)
         raise AssertionError(
             f"{name}: {int(wrong.sum())} of {a.size} value(s) differ.\n"
@@ -143,7 +146,9 @@ def check_close(
         )
 
 
-def check_equal(actual: Any, expected: Any, *, name: str = "output", hint: str | None = None) -> None:
+def check_equal(
+    actual: Any, expected: Any, *, name: str = "output", hint: str | None = None
+) -> None:
     """Asserts exact equality for strings, ints, tuples of ints and integer arrays."""
     if isinstance(expected, (str, bool)) or expected is None:
         ok = type(actual) is type(expected) and actual == expected
@@ -171,7 +176,9 @@ def check_unchanged(before: Any, after: Any, *, name: str = "input") -> None:
         )
 
 
-def check_no_warnings(fn: Callable[..., Any], *args: Any, name: str | None = None, **kwargs: Any) -> Any:
+def check_no_warnings(
+    fn: Callable[..., Any], *args: Any, name: str | None = None, **kwargs: Any
+) -> Any:
     """Calls ``fn(*args, **kwargs)`` and fails if it emits a warning (overflow, divide by zero).
 
     Returns:
@@ -219,7 +226,11 @@ def encode_value(value: Any) -> dict[str, Any]:
     if isinstance(value, (list, tuple)) and not all(isinstance(v, (int, float)) for v in value):
         return {"type": "seq", "items": [encode_value(v) for v in value]}
     if hasattr(value, "detach") and hasattr(value, "cpu"):
-        value = value.detach().cpu().float().numpy() if value.is_floating_point() else value.detach().cpu().numpy()
+        value = (
+            value.detach().cpu().float().numpy()
+            if value.is_floating_point()
+            else value.detach().cpu().numpy()
+        )
     if isinstance(value, (int, float, np.generic, np.ndarray, list, tuple)):
         array = np.asarray(value).view(np.ndarray)
         if array.dtype.kind not in "biuf":
@@ -258,7 +269,10 @@ def decode_value(encoded: Mapping[str, Any]) -> Any:
 def _emit(payload: dict[str, Any]) -> None:
     from IPython.display import display  # imported here: course_utils must import without IPython
 
-    display({EVIDENCE_MIME: payload, "text/plain": f"[graded check recorded: {payload['name']}]"}, raw=True)
+    display(
+        {EVIDENCE_MIME: payload, "text/plain": f"[graded check recorded: {payload['name']}]"},
+        raw=True,
+    )
 
 
 def record(name: str, value: Any, *, rtol: float = 1e-6, atol: float = 1e-8) -> None:
@@ -273,7 +287,9 @@ def record(name: str, value: Any, *, rtol: float = 1e-6, atol: float = 1e-8) -> 
         encoded = encode_value(value)
     except (TypeError, ValueError) as exc:
         encoded = {"type": "error", "message": str(exc)}
-    _emit({"name": name, "kind": "close", "value": encoded, "rtol": float(rtol), "atol": float(atol)})
+    _emit(
+        {"name": name, "kind": "close", "value": encoded, "rtol": float(rtol), "atol": float(atol)}
+    )
 
 
 def record_accuracy(name: str, y_pred: Any, y_true: Any, *, min_accuracy: float) -> None:

@@ -1,0 +1,164 @@
+"""``python -m autograder <command>``: a thin layer over the release and grading pipelines."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from autograder import release as release_mod
+from autograder.course import REPO_ROOT
+from autograder.evidence import EvidenceError
+from autograder.grade import GradingError, Outcome, grade, summary, warn_if_not_isolated
+from autograder.sandbox import Limits
+
+__all__ = ["build_parser", "main"]
+
+
+def _release(args: argparse.Namespace) -> int:
+    if args.check:
+        problems = release_mod.check(REPO_ROOT)
+        for line in problems:
+            print(f"  {line}", file=sys.stderr)
+        if problems:
+            print(
+                "notebooks/ is out of date: run `python -m autograder release` and commit the result.",
+                file=sys.stderr,
+            )
+            return 1
+        print("notebooks/ matches solutions/.")
+        return 0
+    for path in release_mod.release(REPO_ROOT, args.assignments or None):
+        print(f"wrote {path.relative_to(REPO_ROOT)}")
+    return 0
+
+
+def _tidy(args: argparse.Namespace) -> int:
+    changed = release_mod.tidy(REPO_ROOT)
+    for path in changed:
+        print(f"tidied {path.relative_to(REPO_ROOT)}")
+    if not changed:
+        print("solutions/ is tidy.")
+    return 0
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        k, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes K/N, e.g. 2/4; got {text!r}") from None
+    if not 1 <= k <= n:
+        raise argparse.ArgumentTypeError(f"{text}: K must lie between 1 and N")
+    return k, n
+
+
+def print_table(outcomes: list[Outcome]) -> None:
+    """One line per submission, then the summary."""
+    width = max((len(o.student_id) for o in outcomes), default=7)
+    print(f"{'student':<{width}}  {'assignment':<22} {'score':>11}  status")
+    for o in outcomes:
+        print(
+            f"{o.student_id:<{width}}  {o.assignment_id:<22} {o.score:5.1f}/{o.max_score:<5g}  {o.status}"
+        )
+    print(summary(outcomes))
+
+
+def _grade(args: argparse.Namespace) -> int:
+    warning = warn_if_not_isolated()
+    if warning:
+        print(warning, file=sys.stderr)
+    limits = Limits(
+        cell_seconds=args.timeout,
+        notebook_seconds=args.notebook_timeout,
+        memory_bytes=int(args.memory * 2**30),
+        output_bytes=int(args.output_mb * 2**20),
+    )
+    outcomes = grade(
+        Path(args.submissions),
+        Path(args.out),
+        assignments=args.assignment or None,
+        jobs=args.jobs,
+        limits=limits,
+        shard=args.shard,
+        progress=True,
+    )
+    print_table(outcomes)
+    print(f"grades: {Path(args.out) / 'grades.csv'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("release", help="generate notebooks/ from solutions/ with nbgrader")
+    p.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    p.add_argument(
+        "--check", action="store_true", help="exit 1 if notebooks/ or solutions/ are out of date"
+    )
+    p.set_defaults(run=_release)
+
+    p = commands.add_parser(
+        "tidy", help="strip outputs and extra metadata from solutions/, refresh setup cells"
+    )
+    p.set_defaults(run=_tidy)
+
+    defaults = Limits()
+    p = commands.add_parser("grade", help="autograde a class of submissions")
+    p.add_argument(
+        "submissions",
+        help="a folder (or .zip) with one subfolder per student, or nbgrader's submitted/",
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        help="folder for grades.csv, scores.csv, feedback/ and the gradebook",
+    )
+    p.add_argument("--assignment", action="append", help="grade only this assignment (repeatable)")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="submissions run at once (default: the number of cores)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=int,
+        default=defaults.cell_seconds,
+        help="seconds one cell may run (default %(default)s)",
+    )
+    p.add_argument(
+        "--notebook-timeout",
+        type=int,
+        default=defaults.notebook_seconds,
+        help="seconds one notebook may run (default %(default)s)",
+    )
+    p.add_argument(
+        "--memory",
+        type=float,
+        default=defaults.memory_bytes / 2**30,
+        help="GiB one submission may use (default %(default)s)",
+    )
+    p.add_argument(
+        "--output-mb",
+        type=float,
+        default=defaults.output_bytes / 2**20,
+        help="MiB of output one notebook may keep (default %(default)s)",
+    )
+    p.add_argument(
+        "--shard",
+        type=_shard,
+        default=None,
+        help="grade only shard K of N of the students, e.g. 2/4",
+    )
+    p.set_defaults(run=_grade)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (GradingError, EvidenceError, release_mod.ReleaseError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,220 @@
+"""Positive evidence: a test cell earns points only if its hidden checks match the reference run.
+
+Test cells emit *records* (``course_utils.checks.record``) carrying the student's values. The
+reference solution, run by the instructor in a trusted process (``autograder.reference``), emits
+records under the same names. This module compares the two outside the student's kernel, so
+nothing a student patches inside the kernel (``np.allclose``, the check helpers, exception or
+display hooks) can turn a wrong value into a pass: the kernel never sees the expected values.
+
+:class:`VerifyEvidence` plugs the comparison into nbgrader's autograde step. It appends an
+``error`` output to every test cell whose evidence is missing or wrong; nbgrader's own scoring
+then gives that cell 0 and its feedback shows why, so the gradebook stays nbgrader's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
+
+from course_utils.checks import EVIDENCE_MIME, decode_value
+
+__all__ = [
+    "EvidenceError",
+    "Verdict",
+    "VerifyEvidence",
+    "cell_records",
+    "compare_records",
+    "is_test_cell",
+    "load_reference",
+]
+
+Records = dict[str, dict[str, Any]]  # record name -> payload
+
+
+class EvidenceError(RuntimeError):
+    """The instructor's side is inconsistent (no reference for a notebook, a cell without checks)."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Outcome of one test cell's hidden checks."""
+
+    passed: bool
+    failures: tuple[str, ...] = ()
+
+    def message(self) -> str:
+        return "; ".join(self.failures)
+
+
+def is_test_cell(cell: NotebookNode) -> bool:
+    """True for an autograded test cell: a graded, locked code cell that is not an answer cell."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def cell_records(cell: NotebookNode) -> tuple[Records, list[str]]:
+    """Collects a cell's records by name. Returns (records, problems), duplicates being problems."""
+    records: Records = {}
+    problems: list[str] = []
+    for output in cell.get("outputs", []):
+        payload = output.get("data", {}).get(EVIDENCE_MIME) if "data" in output else None
+        if not isinstance(payload, Mapping) or not isinstance(payload.get("name"), str):
+            continue
+        name = payload["name"]
+        if name in records:
+            problems.append(f"check '{name}' was recorded more than once")
+        records[name] = dict(payload)
+    return records, problems
+
+
+def _decode(payload: Mapping[str, Any], key: str = "value") -> Any:
+    encoded = payload.get(key)
+    if not isinstance(encoded, Mapping):
+        raise ValueError("no value")
+    if encoded.get("type") == "error":
+        raise ValueError(str(encoded.get("message", "value could not be recorded")))
+    return decode_value(encoded)
+
+
+def _values_match(got: Any, want: Any, rtol: float, atol: float) -> str | None:
+    """None if ``got`` matches ``want``, else a short reason. Both come from :func:`decode_value`."""
+    if isinstance(want, np.ndarray):
+        if not isinstance(got, np.ndarray):
+            return f"expected an array, got {type(got).__name__}"
+        if got.shape != want.shape:
+            return f"expected shape {want.shape}, got {got.shape}"
+        if want.size == 0:
+            return None
+        got64, want64 = got.astype(np.float64), want.astype(np.float64)
+        if not np.array_equal(np.isnan(got64), np.isnan(want64)):
+            return "NaN where the reference has a number (or the reverse)"
+        if want.dtype.kind == "i" and got.dtype.kind == "i":
+            return None if np.array_equal(got, want) else "integer values differ"
+        with np.errstate(invalid="ignore"):
+            err = np.where(np.isnan(want64), 0.0, np.abs(got64 - want64))
+            err = np.where(np.isinf(want64) & (got64 == want64), 0.0, err)
+            ok = err <= atol + rtol * np.abs(want64)
+        if not ok.all():
+            return f"{int((~ok).sum())} of {want.size} values differ (largest error {float(np.nanmax(err)):.3g})"
+        return None
+    if isinstance(want, dict):
+        if not isinstance(got, dict) or set(got) != set(want):
+            return f"expected keys {sorted(want)}, got {sorted(got) if isinstance(got, dict) else type(got).__name__}"
+        for key in want:
+            reason = _values_match(got[key], want[key], rtol, atol)
+            if reason:
+                return f"[{key!r}] {reason}"
+        return None
+    if isinstance(want, list):
+        if not isinstance(got, list) or len(got) != len(want):
+            return f"expected {len(want)} items"
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            reason = _values_match(g, w, rtol, atol)
+            if reason:
+                return f"[{i}] {reason}"
+        return None
+    # str, bool, None: exact, and of the same type (True is not 1, "c" is not "C").
+    return None if type(got) is type(want) and got == want else f"expected {want!r}, got {got!r}"
+
+
+def _check_one(name: str, got: Mapping[str, Any] | None, want: Mapping[str, Any]) -> str | None:
+    if got is None:
+        return (
+            f"hidden check '{name}' did not run (the cell stopped early or the check was bypassed)"
+        )
+    if got.get("kind") != want.get("kind"):
+        return f"hidden check '{name}' was recorded the wrong way"
+    try:
+        value = _decode(got)
+    except (ValueError, KeyError, TypeError) as exc:
+        return f"hidden check '{name}': {exc}"
+    if want["kind"] == "accuracy":
+        targets = _decode(want, "targets")  # the reference's labels: the student's copy is ignored
+        if not isinstance(value, np.ndarray) or value.shape != targets.shape:
+            return f"hidden check '{name}': expected {targets.shape[0]} predicted labels"
+        accuracy = float(np.mean(value == targets))
+        if accuracy < float(want["min_accuracy"]):
+            return f"hidden check '{name}': accuracy {accuracy:.3f} is below {float(want['min_accuracy']):.2f}"
+        return None
+    reason = _values_match(value, _decode(want), float(want["rtol"]), float(want["atol"]))
+    return (
+        f"hidden check '{name}' does not match the reference solution: {reason}" if reason else None
+    )
+
+
+def compare_records(student: Records, reference: Records) -> Verdict:
+    """Compares one cell's student records with the reference run's records for that cell.
+
+    Only names the reference recorded count; tolerances and pass marks come from the reference.
+    """
+    if not reference:
+        raise EvidenceError("the reference run recorded no checks for this cell")
+    failures = [
+        f for name in reference if (f := _check_one(name, student.get(name), reference[name]))
+    ]
+    return Verdict(passed=not failures, failures=tuple(failures))
+
+
+def load_reference(path: Path) -> dict[str, Records]:
+    """Reads a reference file written by ``autograder.reference``: {grade_id: {name: payload}}."""
+    try:
+        return json.loads(path.read_text())["cells"]
+    except FileNotFoundError:
+        raise EvidenceError(
+            f"no reference evidence at {path}; build it with autograder.reference"
+        ) from None
+
+
+def evidence_error_output(cell_id: str, failures: Iterable[str]) -> NotebookNode:
+    """The error output that tells nbgrader (and the student) that a cell earned nothing."""
+    lines = list(failures)
+    return new_output(
+        "error",
+        ename="HiddenTestFailed",
+        evalue=f"{cell_id}: " + "; ".join(lines),
+        traceback=["HiddenTestFailed: the hidden tests of this cell did not pass."]
+        + [f"  - {line}" for line in lines],
+    )
+
+
+class VerifyEvidence(NbGraderPreprocessor):
+    """nbgrader autograde step: zero every test cell without matching evidence (see module doc)."""
+
+    reference_directory = Unicode(
+        "", help="Folder holding <assignment_id>/<notebook_id>.json reference evidence files."
+    ).tag(config=True)
+
+    def preprocess(
+        self, nb: NotebookNode, resources: dict[str, Any]
+    ) -> tuple[NotebookNode, dict[str, Any]]:
+        info = resources["nbgrader"]
+        if not self.reference_directory:
+            raise EvidenceError("VerifyEvidence.reference_directory is not configured")
+        path = Path(self.reference_directory) / info["assignment"] / f"{info['notebook']}.json"
+        self._reference = load_reference(path)
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: dict[str, Any], index: int
+    ) -> tuple[NotebookNode, dict[str, Any]]:
+        if not is_test_cell(cell):
+            return cell, resources
+        grade_id = cell.metadata.nbgrader["grade_id"]
+        reference = self._reference.get(grade_id)
+        if reference is None:
+            raise EvidenceError(f"the reference run has no test cell '{grade_id}'")
+        records, problems = cell_records(cell)
+        verdict = compare_records(records, reference)
+        failures = problems + list(verdict.failures)
+        if failures and not any(o.get("output_type") == "error" for o in cell.outputs):
+            cell.outputs.append(evidence_error_output(grade_id, failures))
+        return cell, resources

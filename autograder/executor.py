@@ -1,0 +1,151 @@
+"""Runs one notebook inside the grading sandbox and saves it after every cell.
+
+``python -m autograder.executor IN OUT --cell-timeout S --output-cap BYTES``
+
+This process and the kernel it starts are the only things a submission touches; the grader
+(:mod:`autograder.sandbox`) watches them from outside for the notebook's wall-clock and memory
+limits and kills the whole tree when one is crossed. Saving after every cell means that whatever
+ran before a kill or a kernel death is still graded. The run's outcome is written to the
+notebook's metadata under ``autograder``: ``{"status": ..., "message": ...}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+# Jupyter's jsonschema extras pull in rfc3987_syntax, which compiles a grammar for 3-4 s at
+# import, only to check "iri" string formats that notebooks never use. This process starts once
+# per submission, so it opts out: jsonschema skips that one format checker when the import fails.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+import nbformat  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+from nbclient.exceptions import DeadKernelError  # noqa: E402
+from nbformat import NotebookNode  # noqa: E402
+
+__all__ = ["LimitedClient", "main", "run_notebook"]
+
+_TIMEOUT_ENAME = "CellTimeout"
+_PROBE_SECONDS = 5
+
+
+class LimitedClient(NotebookClient):
+    """An nbclient that keeps at most ``output_cap`` bytes of output per notebook."""
+
+    def __init__(self, nb: NotebookNode, *, output_cap: int, **kwargs: Any) -> None:
+        super().__init__(nb, **kwargs)
+        self.output_cap = output_cap
+        self.output_bytes = 0
+        self.capped_cells: set[int] = set()
+        self.timed_out = False  # set when the current cell hits the timeout
+
+    async def _async_handle_timeout(
+        self, timeout: int, cell: NotebookNode | None = None
+    ) -> None | dict[str, Any]:
+        self.timed_out = True
+        return await super()._async_handle_timeout(timeout, cell)
+
+    def output(
+        self, outs: list[NotebookNode], msg: dict, display_id: str | None, cell_index: int
+    ) -> NotebookNode | None:
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        self.output_bytes += size
+        if self.output_bytes <= self.output_cap:
+            return super().output(outs, msg, display_id, cell_index)
+        if cell_index not in self.capped_cells:
+            self.capped_cells.add(cell_index)
+            note = nbformat.v4.new_output(
+                "stream",
+                name="stdout",
+                text=f"\n[output stopped: the notebook printed more than {self.output_cap:,} bytes]\n",
+            )
+            outs.append(note)
+            return note
+        return None
+
+
+def _save(nb: NotebookNode, path: Path, status: str, message: str) -> None:
+    nb.metadata["autograder"] = {"status": status, "message": message}
+    tmp = path.with_suffix(".tmp")
+    nbformat.write(nb, tmp)
+    os.replace(tmp, path)  # atomic: a kill never leaves half a notebook
+
+
+def _responsive(client: LimitedClient) -> bool:
+    """Does the kernel answer a trivial request after an interrupt (or is it still stuck)?"""
+    probe = nbformat.v4.new_code_cell("pass")
+    timeout, client.timeout, client.timed_out = client.timeout, _PROBE_SECONDS, False
+    try:
+        client.execute_cell(probe, 0, store_history=False)
+    except DeadKernelError:
+        return False
+    finally:
+        client.timeout = timeout
+    return not client.timed_out
+
+
+def run_notebook(src: Path, dst: Path, *, cell_timeout: int, output_cap: int) -> str:
+    """Executes ``src`` cell by cell into ``dst``; returns the final status."""
+    nb = nbformat.read(src, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    client = LimitedClient(
+        nb,
+        output_cap=output_cap,
+        timeout=cell_timeout,
+        interrupt_on_timeout=True,
+        error_on_timeout={
+            "ename": _TIMEOUT_ENAME,
+            "evalue": f"this cell ran for more than {cell_timeout} s and was interrupted",
+            "traceback": [
+                f"{_TIMEOUT_ENAME}: this cell ran for more than {cell_timeout} s and was interrupted"
+            ],
+        },
+        allow_errors=True,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(Path.cwd())}},
+    )
+    status, message = "ok", ""
+    _save(nb, dst, "running", "")
+    with client.setup_kernel():
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", f"#{index}")
+            client.timed_out = False
+            try:
+                client.execute_cell(cell, index)
+            except DeadKernelError:
+                status, message = "crashed", f"the kernel died while running cell {grade_id}"
+                break
+            if client.timed_out:
+                status, message = "timeout", f"cell {grade_id} ran longer than {cell_timeout} s"
+                if not _responsive(client):
+                    message += " and ignored the interrupt: the kernel was stopped there"
+                    break
+            _save(nb, dst, "running", message)
+    if client.capped_cells and status == "ok":
+        message = f"output was cut at {output_cap:,} bytes"
+    _save(nb, dst, status, message)
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("src", type=Path)
+    parser.add_argument("dst", type=Path)
+    parser.add_argument("--cell-timeout", type=int, required=True)
+    parser.add_argument("--output-cap", type=int, required=True)
+    args = parser.parse_args(argv)
+    run_notebook(args.src, args.dst, cell_timeout=args.cell_timeout, output_cap=args.output_cap)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

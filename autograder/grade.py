@@ -1,0 +1,487 @@
+"""Grading a class: robust, parallel, and scored by nbgrader under the evidence protocol.
+
+The pipeline, one small step each:
+
+1. :func:`open_submissions` and :func:`find_submissions` read the submissions (a folder, a zip,
+   or nbgrader's ``submitted/`` layout), never writing to them; ``--shard K/N`` keeps a
+   deterministic share of the students.
+2. :func:`prepare_course` lays out an nbgrader course in ``OUT/course``, registers every
+   assignment in ``OUT/gradebook.db`` and builds the reference evidence.
+3. :func:`execute_one` (in parallel, ``jobs`` at a time) validates a submission, rebuilds it
+   around the source notebook (:mod:`autograder.canonical`) and runs it in its own sandbox with
+   time, memory and output limits (:mod:`autograder.sandbox`).
+4. :func:`score_one` (one at a time: the gradebook has one writer) hands the executed notebook
+   to nbgrader's autograde, which checks the evidence and scores it.
+5. :func:`write_feedback` and :func:`export` write HTML feedback and the CSV files.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import shutil
+import zipfile
+from collections import Counter
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+from tqdm.auto import tqdm
+
+from autograder.canonical import canonicalize
+from autograder.course import REPO_ROOT, assignment_ids, ensure_scripts_on_path, source_notebook
+from autograder.nbgrader_config import course_config
+from autograder.reference import build_reference
+from autograder.sandbox import Limits, isolation_available, run_isolated
+
+__all__ = [
+    "GRADE_FIELDS",
+    "SCORE_FIELDS",
+    "Course",
+    "GradingError",
+    "Outcome",
+    "Submission",
+    "execute_one",
+    "export",
+    "find_submissions",
+    "grade",
+    "in_shard",
+    "open_submissions",
+    "prepare_course",
+    "score_one",
+    "summary",
+    "write_feedback",
+]
+
+GRADE_FIELDS = ("student_id", "assignment_id", "score", "max_score", "status", "message")
+SCORE_FIELDS = ("student_id", "assignment_id", "grade_id", "score", "max_score", "message")
+_RUN_STATUS = {"ok": "graded", "timeout": "timeout", "crashed": "crashed"}
+
+
+class GradingError(RuntimeError):
+    """An instructor-side problem: the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One student's notebook for one assignment (``path`` None when nothing usable was found)."""
+
+    student_id: str
+    assignment_id: str
+    path: Path | None
+    note: str = ""  # why path is None, when something else was found
+
+
+@dataclass
+class Outcome:
+    """What grading one submission produced (one row of grades.csv)."""
+
+    student_id: str
+    assignment_id: str
+    status: str  # graded | timeout | crashed | invalid | missing
+    message: str = ""
+    score: float = 0.0
+    max_score: float = 0.0
+    cells: list[dict[str, object]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Course:
+    """An nbgrader course laid out for one grading run."""
+
+    root: Path
+    db_path: Path
+    reference_dir: Path
+
+    def api(self, *, execute: bool = False) -> NbGraderAPI:
+        ensure_scripts_on_path()
+        config = course_config(reference_directory=str(self.reference_dir), execute=execute)
+        config.CourseDirectory.root = str(self.root)
+        config.CourseDirectory.source_directory = "source"
+        config.CourseDirectory.release_directory = "release"
+        config.CourseDirectory.db_url = f"sqlite:///{self.db_path}"
+        return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+
+# --- 1. reading submissions ------------------------------------------------------------------
+
+
+def _safe_extract(archive: Path, dest: Path) -> None:
+    with zipfile.ZipFile(archive) as zf:
+        for member in zf.infolist():
+            target = (dest / member.filename).resolve()
+            if not target.is_relative_to(dest.resolve()):
+                raise GradingError(f"{archive} contains an unsafe path: {member.filename}")
+        zf.extractall(dest)
+
+
+def open_submissions(path: Path, scratch: Path) -> Path:
+    """The folder holding one subfolder per student: ``path`` itself, or a zip extracted to ``scratch``."""
+    if path.is_file() and zipfile.is_zipfile(path):
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(parents=True)
+        _safe_extract(path, scratch)
+        path = scratch
+        entries = [p for p in path.iterdir() if not p.name.startswith((".", "__MACOSX"))]
+        while len(entries) == 1 and entries[0].is_dir() and not any(entries[0].glob("*.ipynb")):
+            path = entries[0]  # a zip of the folder rather than of its contents
+            entries = [p for p in path.iterdir() if not p.name.startswith(".")]
+    if not path.is_dir():
+        raise GradingError(f"submissions {path} is neither a folder nor a zip file")
+    return path / "submitted" if (path / "submitted").is_dir() else path
+
+
+def find_submissions(folder: Path, assignments: Iterable[str]) -> list[Submission]:
+    """Every (student, assignment) pair in ``folder``, missing ones included.
+
+    A student's notebook is ``<student>/<assignment>.ipynb`` or, in nbgrader's layout,
+    ``<student>/<assignment>/<assignment>.ipynb``.
+    """
+    students = sorted(
+        p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))
+    )
+    if not students:
+        raise GradingError(
+            f"{folder} holds no student folders (expected <student_id>/<assignment>.ipynb)"
+        )
+    found = []
+    for student_id in students:
+        home = folder / student_id
+        for assignment_id in assignments:
+            candidates = [
+                home / f"{assignment_id}.ipynb",
+                home / assignment_id / f"{assignment_id}.ipynb",
+            ]
+            path = next((p for p in candidates if p.is_file()), None)
+            note = ""
+            if path is None:
+                others = sorted(
+                    p.relative_to(home).as_posix()
+                    for p in home.rglob("*.ipynb")
+                    if ".ipynb_checkpoints" not in p.parts
+                )
+                if others:
+                    note = f"found {', '.join(others)} but not {assignment_id}.ipynb (notebooks must keep their released names)"
+            found.append(Submission(student_id, assignment_id, path, note))
+    return found
+
+
+def in_shard(student_id: str, shard: tuple[int, int]) -> bool:
+    """Whether a student belongs to shard K of N (1-based), by a hash that is the same everywhere."""
+    k, n = shard
+    return int(hashlib.sha256(student_id.encode()).hexdigest(), 16) % n == k - 1
+
+
+# --- 2. the course ---------------------------------------------------------------------------
+
+
+def prepare_course(
+    out: Path, assignments: Iterable[str], root: Path = REPO_ROOT, reference_dir: Path | None = None
+) -> Course:
+    """Creates ``out/course`` and ``out/gradebook.db`` for the given assignments.
+
+    Reference evidence goes to ``reference_dir`` (default ``out/reference``); files there are
+    reused while their fingerprint is current.
+    """
+    course = Course(
+        root=out / "course",
+        db_path=out / "gradebook.db",
+        reference_dir=reference_dir or out / "reference",
+    )
+    api = course.api()
+    for assignment_id in assignments:
+        source = source_notebook(assignment_id, root)
+        target = course.root / "source" / assignment_id
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(source.parent, target)
+        result = api.generate_assignment(assignment_id)
+        if not result["success"]:
+            raise GradingError(
+                f"nbgrader could not register {assignment_id}:\n{result.get('error') or result.get('log')}"
+            )
+        build_reference(target / source.name, course.reference_dir)
+    return course
+
+
+# --- 3. running one submission ---------------------------------------------------------------
+
+
+def _read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
+    """The notebook, or None and why it cannot be graded."""
+    if path.stat().st_size == 0:
+        return None, "the file is empty"
+    try:
+        version = nbformat.reads(
+            path.read_text(encoding="utf-8", errors="strict"), as_version=nbformat.NO_CONVERT
+        ).get("nbformat")
+        if version != 4:
+            return (
+                None,
+                f"nbformat {version} is not supported: open and save it in Jupyter 4 or later",
+            )
+        nb = nbformat.read(path, as_version=4)
+        nb = nbformat.validator.normalize(nb)[
+            1
+        ]  # old notebooks lack cell ids; nothing else changes
+        nbformat.validate(nb)
+    except Exception as exc:  # nbformat raises many types for unreadable files
+        return None, f"not a valid Jupyter notebook ({type(exc).__name__}: {str(exc)[:160]})"
+    return nb, ""
+
+
+def execute_one(
+    course: Course, submission: Submission, limits: Limits, hide: list[Path], work_root: Path
+) -> Outcome:
+    """Validates, rebuilds and runs one submission; leaves ``executed.ipynb`` in its work folder."""
+    outcome = Outcome(submission.student_id, submission.assignment_id, status="missing")
+    if submission.path is None:
+        outcome.message = submission.note or f"no {submission.assignment_id}.ipynb was handed in"
+        return outcome
+    nb, problem = _read_submission(submission.path)
+    if nb is None:
+        outcome.status, outcome.message = "invalid", problem
+        return outcome
+    source_dir = course.root / "source" / submission.assignment_id
+    source = nbformat.read(source_dir / f"{submission.assignment_id}.ipynb", as_version=4)
+    canonical, notes = canonicalize(nb, source)
+
+    workdir = work_root / submission.student_id / submission.assignment_id
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    for (
+        extra
+    ) in source_dir.iterdir():  # the instructor's copies of files shipped beside the notebook
+        if extra.is_file() and extra.suffix != ".ipynb":
+            shutil.copy2(extra, workdir / extra.name)
+    nbformat.write(canonical, workdir / f"{submission.assignment_id}.ipynb")
+    run = run_isolated(workdir / f"{submission.assignment_id}.ipynb", workdir, limits, hide=hide)
+    outcome.status = _RUN_STATUS[run.status] if run.notebook is not None else "crashed"
+    outcome.message = "; ".join(m for m in [run.message, *notes] if m)
+    return outcome
+
+
+# --- 4. scoring in the gradebook -------------------------------------------------------------
+
+
+def score_one(
+    course: Course, outcome: Outcome, executed: Path, timestamp: Path | None = None
+) -> None:
+    """Lets nbgrader check the evidence of an executed notebook and record its scores."""
+    dest = course.root / "submitted" / outcome.student_id / outcome.assignment_id
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    shutil.copy2(executed, dest / f"{outcome.assignment_id}.ipynb")
+    if timestamp is not None and timestamp.is_file():
+        shutil.copy2(timestamp, dest / "timestamp.txt")
+    result = course.api().autograde(outcome.assignment_id, outcome.student_id)
+    if not result["success"]:
+        outcome.status = "crashed"
+        outcome.message = (
+            "nbgrader could not score it: "
+            + (result.get("error") or result.get("log") or "")[-300:]
+        )
+    _read_scores(course, outcome)
+
+
+def _cell_messages(notebook: Path) -> dict[str, str]:
+    """The first error of each graded cell in an autograded notebook, by grade_id."""
+    if not notebook.is_file():
+        return {}
+    messages = {}
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if grade_id and errors:
+            messages[grade_id] = f"{errors[0].get('ename')}: {str(errors[0].get('evalue'))[:300]}"
+    return messages
+
+
+def _read_scores(course: Course, outcome: Outcome) -> None:
+    """Fills an outcome's score, per-cell rows and message from the gradebook."""
+    autograded = course.root / "autograded" / outcome.student_id / outcome.assignment_id
+    pending, lost = 0.0, []
+    with Gradebook(f"sqlite:///{course.db_path}") as gb:
+        outcome.max_score = float(gb.find_assignment(outcome.assignment_id).max_score)
+        try:
+            submission = gb.find_submission(outcome.assignment_id, outcome.student_id)
+        except MissingEntry:
+            return
+        outcome.score = float(submission.score)
+        outcome.cells = []
+        for notebook in submission.notebooks:
+            messages = _cell_messages(autograded / f"{notebook.name}.ipynb")
+            for g in notebook.grades:
+                score, max_score = float(g.score), float(g.max_score)
+                if g.needs_manual_grade:
+                    pending += max_score
+                elif score < max_score:
+                    lost.append(g.name)
+                row = {
+                    "grade_id": g.name,
+                    "score": score,
+                    "max_score": max_score,
+                    "message": messages.get(g.name, ""),
+                }
+                outcome.cells.append(row)
+    notes = [outcome.message, "lost points in " + ", ".join(lost) if lost else ""]
+    notes.append(f"{pending:g} point(s) await manual grading" if pending else "")
+    outcome.message = "; ".join(n for n in notes if n)
+
+
+def _max_scores(course: Course, outcomes: Iterable[Outcome]) -> None:
+    with Gradebook(f"sqlite:///{course.db_path}") as gb:
+        for outcome in outcomes:
+            outcome.max_score = float(gb.find_assignment(outcome.assignment_id).max_score)
+
+
+# --- 5. feedback and export ------------------------------------------------------------------
+
+
+def write_feedback(course: Course, outcomes: Iterable[Outcome], out: Path) -> None:
+    """nbgrader's HTML feedback for every scored submission, as ``out/feedback/<student>/<assignment>.html``."""
+    api = course.api()
+    for outcome in outcomes:
+        if outcome.status in ("invalid", "missing"):
+            continue
+        result = api.generate_feedback(outcome.assignment_id, outcome.student_id)
+        html = (
+            course.root
+            / "feedback"
+            / outcome.student_id
+            / outcome.assignment_id
+            / f"{outcome.assignment_id}.html"
+        )
+        if result["success"] and html.is_file():
+            target = out / "feedback" / outcome.student_id / f"{outcome.assignment_id}.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(html, target)
+
+
+def export(outcomes: Iterable[Outcome], out: Path) -> None:
+    """Writes ``grades.csv`` (one row per submission) and ``scores.csv`` (one row per graded cell)."""
+    outcomes = sorted(outcomes, key=lambda o: (o.student_id, o.assignment_id))
+    with open(out / "grades.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, GRADE_FIELDS)
+        writer.writeheader()
+        for o in outcomes:
+            writer.writerow({"student_id": o.student_id, "assignment_id": o.assignment_id, "score": o.score,
+                             "max_score": o.max_score, "status": o.status, "message": o.message})  # fmt: skip
+    with open(out / "scores.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, SCORE_FIELDS)
+        writer.writeheader()
+        for o in outcomes:
+            for cell in o.cells:
+                writer.writerow(
+                    {"student_id": o.student_id, "assignment_id": o.assignment_id, **cell}
+                )
+
+
+def summary(outcomes: Iterable[Outcome]) -> str:
+    """A short table: submissions per status and the mean score per assignment."""
+    outcomes = list(outcomes)
+    lines = [
+        "status counts: "
+        + ", ".join(f"{s} {n}" for s, n in sorted(Counter(o.status for o in outcomes).items()))
+    ]
+    for assignment_id in sorted({o.assignment_id for o in outcomes}):
+        rows = [o for o in outcomes if o.assignment_id == assignment_id]
+        mean = sum(o.score for o in rows) / len(rows)
+        lines.append(
+            f"{assignment_id}: {len(rows)} submission(s), mean {mean:.1f} / {rows[0].max_score:g}"
+        )
+    return "\n".join(lines)
+
+
+# --- the whole run ---------------------------------------------------------------------------
+
+
+def _writable(out: Path) -> Path:
+    out = out.resolve()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise GradingError(f"cannot write to the output folder {out}: {exc}") from exc
+    return out
+
+
+def private_folders(root: Path, out: Path, submissions: Path, reference_dir: Path) -> list[Path]:
+    """What a student's code must not read: solutions, tests, history, grading state, other work."""
+    return [
+        root / "solutions",
+        root / "tests",
+        root / ".git",
+        root / ".autograder",
+        out,
+        submissions,
+        reference_dir,
+    ]
+
+
+def grade(
+    submissions: Path,
+    out: Path,
+    *,
+    assignments: list[str] | None = None,
+    root: Path = REPO_ROOT,
+    jobs: int | None = None,
+    limits: Limits | None = None,
+    shard: tuple[int, int] | None = None,
+    reference_dir: Path | None = None,
+    progress: bool = False,
+) -> list[Outcome]:
+    """Grades every submission in ``submissions`` into ``out`` (see the module docstring)."""
+    ids = assignments or assignment_ids(root)
+    limits = limits or Limits()
+    for assignment_id in ids:
+        source_notebook(assignment_id, root)  # unknown ids fail before any work
+    out = _writable(out)
+    if not submissions.exists():
+        raise GradingError(f"submissions {submissions} does not exist")
+    folder = open_submissions(submissions.resolve(), out / ".submissions")
+    found = find_submissions(folder, ids)
+    if shard:
+        found = [s for s in found if in_shard(s.student_id, shard)]
+    course = prepare_course(out, ids, root, reference_dir)
+    hide = private_folders(root, out, submissions.resolve(), course.reference_dir.resolve())
+    work_root = out / "work"
+
+    outcomes: list[Outcome] = []
+    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+        futures = [pool.submit(execute_one, course, s, limits, hide, work_root) for s in found]
+        for future in tqdm(
+            as_completed(futures),
+            total=len(futures),
+            desc="grading",
+            unit="notebook",
+            disable=not progress,
+        ):
+            outcomes.append(future.result())
+    by_key = {(s.student_id, s.assignment_id): s for s in found}
+    for outcome in sorted(outcomes, key=lambda o: (o.student_id, o.assignment_id)):
+        executed = work_root / outcome.student_id / outcome.assignment_id / "executed.ipynb"
+        if outcome.status in ("graded", "timeout", "crashed") and executed.is_file():
+            path = by_key[(outcome.student_id, outcome.assignment_id)].path
+            score_one(course, outcome, executed, path.parent / "timestamp.txt" if path else None)
+    _max_scores(course, [o for o in outcomes if not o.cells])
+    write_feedback(course, outcomes, out)
+    export(outcomes, out)
+    return sorted(outcomes, key=lambda o: (o.student_id, o.assignment_id))
+
+
+def warn_if_not_isolated() -> str | None:
+    """A warning for the instructor when submissions cannot be kept from reading private files."""
+    if isolation_available():
+        return None
+    return (
+        "warning: Linux user namespaces (unshare) are not available here: submissions run with "
+        "time, memory and output limits, but can read any file you can read."
+    )

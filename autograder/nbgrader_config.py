@@ -1,0 +1,66 @@
+"""The course's nbgrader configuration.
+
+``python -m autograder`` builds its configuration from :func:`course_config`. The file doubles as
+an ordinary nbgrader config file, so instructors who prefer nbgrader's own commands can run them
+from the repository root with ``--config autograder/nbgrader_config.py``.
+"""
+
+from __future__ import annotations
+
+from traitlets.config import Config
+
+__all__ = ["course_config"]
+
+
+def course_config(
+    *, reference_directory: str = "", cell_timeout: int = 300, execute: bool = True
+) -> Config:
+    """nbgrader settings shared by release and grading.
+
+    Args:
+        reference_directory: where ``autograder.reference`` wrote the reference evidence.
+        cell_timeout: seconds one cell may run during autograding.
+        execute: False when the notebooks arrive already executed (``python -m autograder grade``
+            runs them in its sandbox first); nbgrader then only restores cells, checks evidence
+            and scores, and keeps the outputs it is given.
+    """
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader import preprocessors as pp
+
+    from autograder.course import COURSE_ID, RELEASE_DIR, SOLUTIONS_DIR
+    from autograder.evidence import VerifyEvidence
+
+    c = Config()
+    c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.source_directory = SOLUTIONS_DIR
+    c.CourseDirectory.release_directory = RELEASE_DIR
+    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+    c.ClearHiddenTests.enforce_metadata = True
+    c.Execute.timeout = cell_timeout
+    c.Execute.interrupt_on_timeout = True
+    c.Execute.allow_errors = True
+    c.VerifyEvidence.reference_directory = reference_directory
+    # nbgrader's own autograde steps, with the evidence check right after execution so that it
+    # sees every output before anything is trimmed or scored.
+    if not execute:
+        c.Autograde.sanitize_preprocessors = [
+            pp.OverwriteKernelspec,
+            pp.OverwriteCells,
+            pp.CheckCellMetadata,
+        ]
+    c.Autograde.autograde_preprocessors = [
+        *([pp.Execute] if execute else []),
+        VerifyEvidence,
+        pp.IgnorePattern,
+        ClearMetadataPreprocessor,
+        pp.LimitOutput,
+        pp.SaveAutoGrades,
+        pp.AssignLatePenalties,
+        pp.CheckCellMetadata,
+    ]
+    return c
+
+
+if "get_config" in globals():  # loaded by nbgrader as a config file, not imported
+    get_config().merge(course_config())  # noqa: F821

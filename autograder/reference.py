@@ -1,0 +1,117 @@
+"""Reference evidence: what the reference solution records in each test cell.
+
+The source notebook (``solutions/<id>/<id>.ipynb``) is executed once in a trusted kernel; the
+records of every test cell are saved as ``<dir>/<assignment_id>/<notebook_id>.json``. Files are
+cached by a fingerprint of everything the run depends on (the notebook, ``course_utils``, the
+bundled data), so grading a class costs one extra notebook run, not one per student.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from autograder.course import REPO_ROOT
+from autograder.evidence import EvidenceError, cell_records, is_test_cell
+
+__all__ = ["build_reference", "execute_notebook", "fingerprint", "reference_problems"]
+
+_FINGERPRINT_INPUTS = ("course_utils", "data")
+
+
+def fingerprint(notebook: Path) -> str:
+    """sha256 over the notebook and the helper code and data its run depends on."""
+    digest = hashlib.sha256(notebook.read_bytes())
+    for folder in _FINGERPRINT_INPUTS:
+        for path in sorted((REPO_ROOT / folder).rglob("*")):
+            if path.is_file() and path.suffix in {".py", ".npz"}:
+                digest.update(path.relative_to(REPO_ROOT).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def execute_notebook(
+    nb: nbformat.NotebookNode, workdir: Path, *, timeout: int = 600
+) -> nbformat.NotebookNode:
+    """Runs ``nb`` in a fresh python3 kernel with ``workdir`` as its working directory.
+
+    Errors do not stop the run (``allow_errors``): callers inspect the outputs.
+    """
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(workdir)}},
+    )
+    client.execute()
+    return nb
+
+
+def reference_problems(nb: nbformat.NotebookNode) -> list[str]:
+    """What keeps an executed source notebook from serving as the reference, one line each."""
+    problems = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
+        for output in cell.outputs:
+            if output.output_type == "error":
+                problems.append(f"cell '{grade_id}' raised {output.ename}: {output.evalue}")
+            elif output.output_type == "stream" and output.name == "stderr" and is_test_cell(cell):
+                # nbgrader scores any stderr output in a test cell as a failure.
+                problems.append(f"test cell '{grade_id}' writes to stderr: {output.text[:200]!r}")
+        if is_test_cell(cell):
+            records, duplicates = cell_records(cell)
+            problems += [f"test cell '{grade_id}': {d}" for d in duplicates]
+            if not records:
+                problems.append(
+                    f"test cell '{grade_id}' records no hidden check (see autograder/README.md)"
+                )
+    return problems
+
+
+def build_reference(source: Path, out_dir: Path, *, timeout: int = 600) -> Path:
+    """Executes the source notebook and writes its records to ``out_dir/<assignment>/<nb>.json``.
+
+    Returns the path of the reference file; reuses it when its fingerprint is current.
+
+    Raises:
+        EvidenceError: the reference solution fails its own tests or a test cell records nothing.
+    """
+    assignment_id, notebook_id = source.parent.name, source.stem
+    target = out_dir / assignment_id / f"{notebook_id}.json"
+    key = fingerprint(source)
+    if target.exists() and json.loads(target.read_text()).get("fingerprint") == key:
+        return target
+
+    nb = nbformat.read(source, as_version=4)
+    with tempfile.TemporaryDirectory(prefix="reference-") as tmp:
+        workdir = Path(tmp)
+        for extra in source.parent.iterdir():  # files shipped beside the notebook
+            if extra != source and extra.is_file():
+                shutil.copy2(extra, workdir / extra.name)
+        try:
+            execute_notebook(nb, workdir, timeout=timeout)
+        except CellExecutionError as exc:  # a timeout: allow_errors covers the rest
+            raise EvidenceError(f"{source}: the reference run failed: {exc}") from exc
+    problems = reference_problems(nb)
+    if problems:
+        raise EvidenceError(f"{source} cannot serve as the reference:\n  " + "\n  ".join(problems))
+
+    cells: dict[str, Any] = {
+        cell.metadata.nbgrader["grade_id"]: cell_records(cell)[0]
+        for cell in nb.cells
+        if is_test_cell(cell)
+    }
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({"fingerprint": key, "cells": cells}))
+    return target

@@ -1,0 +1,176 @@
+"""Tests for course_utils/checks.py: friendly visible checks and faithful evidence records."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils import checks
+from course_utils.checks import (
+    EVIDENCE_MIME,
+    check_close,
+    check_equal,
+    check_no_warnings,
+    check_shape,
+    check_true,
+    check_unchanged,
+    decode_value,
+    encode_value,
+    record,
+    record_accuracy,
+)
+
+
+def test_check_close_passes_within_tolerance():
+    """Does check_close accept arrays, tensors and numbers that agree within rtol/atol?"""
+    check_close(np.array([1.0, 2.0]), [1.0, 2.0 + 1e-9])
+    check_close(torch.tensor([0.5, 0.25]), np.array([0.5, 0.25]))
+    check_close(3.0, 3.0)
+
+
+def test_check_close_reports_largest_error_and_where():
+    """A mismatch names the count, the largest error, its index, both values and the hint."""
+    expected = np.zeros((2, 3))
+    actual = expected.copy()
+    actual[1, 2] = 0.5
+    actual[0, 0] = 0.1
+    with pytest.raises(AssertionError) as info:
+        check_close(actual, expected, name="softmax(Z)", hint="subtract the row max")
+    message = str(info.value)
+    assert "softmax(Z): 2 of 6 value(s) differ" in message
+    assert "largest error 0.5 at index (1, 2)" in message
+    assert "expected 0, got 0.5" in message
+    assert "Hint: subtract the row max" in message
+
+
+def test_check_close_shape_and_none_messages():
+    """Shape mismatches and a missing return value get their own actionable messages."""
+    with pytest.raises(
+        AssertionError, match=r"(?s)expected shape \(2, 8, 6, 6\), got \(2, 8, 8, 8\).*padding"
+    ):
+        check_close(
+            np.zeros((2, 8, 8, 8)),
+            np.zeros((2, 8, 6, 6)),
+            name="conv2d",
+            hint="did you forget the padding?",
+        )
+    with pytest.raises(AssertionError, match="forget to `return`"):
+        check_close(None, [1.0], name="relu")
+    with pytest.raises(AssertionError, match="got str"):
+        check_close("0.5", [0.5])
+
+
+def test_check_close_flags_nan_as_overflow():
+    """NaN where a number is expected points at overflow."""
+    with pytest.raises(AssertionError, match="NaN.*overflow"):
+        check_close(np.array([np.nan, 1.0]), np.array([0.0, 1.0]), name="sigmoid")
+
+
+def test_check_shape_equal_true():
+    """check_shape, check_equal and check_true fail with their messages and pass otherwise."""
+    check_shape(torch.zeros(2, 3), (2, 3))
+    with pytest.raises(AssertionError, match=r"expected shape \(3, 2\), got \(2, 3\)"):
+        check_shape(np.zeros((2, 3)), (3, 2))
+    check_equal("c", "c")
+    check_equal((28, 28, 8), (28, 28, 8))
+    check_equal(np.array([1, 2]), [1, 2])
+    with pytest.raises(AssertionError, match="expected 'c', got 'C'"):
+        check_equal("C", "c")
+    with pytest.raises(AssertionError, match="expected 1, got True|expected True"):
+        check_equal(1, True)
+    with pytest.raises(AssertionError, match="rows must sum to 1"):
+        check_true(np.bool_(False), "rows must sum to 1")
+
+
+def test_check_unchanged_and_no_warnings():
+    """In-place edits and overflow warnings are caught with advice."""
+    x = np.arange(3.0)
+    check_unchanged(x, x.copy())
+    with pytest.raises(AssertionError, match="changed its argument `X` in place"):
+        check_unchanged(x, x + 1, name="X")
+    assert check_no_warnings(lambda z: z * 2, 3) == 6
+    with pytest.raises(AssertionError, match="overflow"):
+        check_no_warnings(lambda z: 1 / (1 + np.exp(-z)), np.array([-1000.0]), name="sigmoid")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        "c",
+        3,
+        2.5,
+        np.arange(6.0).reshape(2, 3),
+        np.array([1, 2, 3]),
+        {"W1": np.ones((2, 2)), "b1": np.zeros(2)},
+        (np.ones(2), 0.5),
+    ],
+)
+def test_encode_decode_round_trip(value):
+    """Evidence keeps every bit of the values it carries."""
+    decoded = decode_value(encode_value(value))
+    if isinstance(value, dict):
+        assert set(decoded) == set(value)
+        for key in value:
+            np.testing.assert_array_equal(decoded[key], value[key])
+    elif isinstance(value, tuple):
+        for got, want in zip(decoded, value, strict=True):
+            np.testing.assert_array_equal(got, want)
+    elif value is None or isinstance(value, (bool, str)):
+        assert decoded == value and type(decoded) is type(value)
+    else:
+        np.testing.assert_array_equal(decoded, np.asarray(value))
+
+
+def test_encode_refuses_objects_that_fake_equality():
+    """An object whose == is always True cannot become evidence."""
+
+    class AlwaysEqual:
+        def __eq__(self, other):
+            return True
+
+    with pytest.raises(TypeError):
+        encode_value(AlwaysEqual())
+    with pytest.raises(TypeError):
+        encode_value(np.array([AlwaysEqual()], dtype=object))
+
+
+def test_encode_reads_tensor_data_not_subclass_behaviour():
+    """Tensors (also requiring grad) and ndarray subclasses are recorded by their numbers."""
+
+    class Sneaky(np.ndarray):
+        def __eq__(self, other):
+            return True
+
+    t = torch.tensor([1.0, 2.0], requires_grad=True)
+    np.testing.assert_array_equal(decode_value(encode_value(t * 2)), [2.0, 4.0])
+    sneaky = np.array([1.0, 5.0]).view(Sneaky)
+    np.testing.assert_array_equal(decode_value(encode_value(sneaky)), [1.0, 5.0])
+
+
+def test_record_emits_one_display_with_the_evidence_mime(monkeypatch):
+    """record() sends the value, tolerances and kind to the notebook output, nothing else."""
+    emitted = []
+    monkeypatch.setattr(checks, "_emit", emitted.append)
+    record("softmax/random", np.array([0.25, 0.75]), rtol=1e-4)
+    record("bad", object())
+    record_accuracy("mnist", np.array([1, 2]), np.array([1, 3]), min_accuracy=0.9)
+    first, bad, accuracy = emitted
+    assert first["name"] == "softmax/random" and first["kind"] == "close" and first["rtol"] == 1e-4
+    np.testing.assert_array_equal(decode_value(first["value"]), [0.25, 0.75])
+    assert bad["value"]["type"] == "error"
+    assert accuracy["kind"] == "accuracy" and accuracy["min_accuracy"] == 0.9
+    np.testing.assert_array_equal(decode_value(accuracy["targets"]), [1, 3])
+    with pytest.raises(ValueError):
+        record_accuracy("x", [1], [1], min_accuracy=1.5)
+
+
+def test_emit_uses_a_raw_display_with_text_fallback(monkeypatch):
+    """Inside Jupyter the evidence is a display_data with our MIME type and a short text line."""
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda data, raw: shown.append((data, raw)))
+    record("quiz", "c")
+    ((data, raw),) = shown
+    assert raw is True and EVIDENCE_MIME in data and "quiz" in data["text/plain"]

@@ -1,0 +1,101 @@
+"""Each real assignment, end to end through the grader: untouched scores 0, the solution scores
+every autograded point, and one wrong graded function loses exactly its test's points."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.course import REPO_ROOT, assignment_ids
+from autograder.demo import solved
+from autograder.grade import grade
+from tests.test_mistakes import REFERENCE_CACHE
+
+pytestmark = pytest.mark.grading
+
+ASSIGNMENTS = assignment_ids()
+# The mistake module of each assignment; its first mistake is the "one wrong function" student.
+MISTAKE_MODULES = {"01_mlp_backprop": "tests.mistakes.nb01_mlp_backprop"}
+
+
+@pytest.fixture(scope="module")
+def class_results(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Grades a simulated class for every assignment in one run of the grader."""
+    subs = tmp_path_factory.mktemp("submissions")
+    wrong_cells: dict[str, str] = {}
+    for assignment_id in ASSIGNMENTS:
+        released = REPO_ROOT / "notebooks" / assignment_id / f"{assignment_id}.ipynb"
+        students = {
+            "untouched": nbformat.read(released, as_version=4),
+            "solution": solved(REPO_ROOT, assignment_id),
+        }
+        module_name = MISTAKE_MODULES.get(assignment_id)
+        if module_name:
+            mistake = importlib.import_module(module_name).MISTAKES[0]
+            students["one_wrong"] = solved(
+                REPO_ROOT, assignment_id, **{mistake.answer_cell: mistake.source}
+            )
+            wrong_cells[assignment_id] = mistake.test_cell
+        for student, nb in students.items():
+            (subs / student).mkdir(exist_ok=True)
+            nbformat.write(nb, subs / student / f"{assignment_id}.ipynb")
+    out = tmp_path_factory.mktemp("out")
+    outcomes = grade(subs, out, reference_dir=REFERENCE_CACHE)
+    return {
+        "outcomes": {(o.student_id, o.assignment_id): o for o in outcomes},
+        "wrong_cells": wrong_cells,
+    }
+
+
+def _autograded(outcome) -> dict[str, float]:
+    return {c["grade_id"]: c["score"] for c in outcome.cells}
+
+
+@pytest.mark.skipif(not ASSIGNMENTS, reason="the course has no assignments yet")
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_untouched_scores_zero(class_results, assignment_id):
+    """The released notebook handed in untouched earns 0 points, status graded."""
+    outcome = class_results["outcomes"][("untouched", assignment_id)]
+    assert outcome.status == "graded" and outcome.score == 0.0, outcome
+
+
+@pytest.mark.skipif(not ASSIGNMENTS, reason="the course has no assignments yet")
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_solution_scores_full_marks(class_results, assignment_id):
+    """The reference solution earns every point that is not graded by hand."""
+    outcome = class_results["outcomes"][("solution", assignment_id)]
+    assert outcome.status == "graded", outcome
+    manual = _manual_points(assignment_id)
+    assert outcome.score == pytest.approx(outcome.max_score - manual), _autograded(outcome)
+
+
+@pytest.mark.skipif(not MISTAKE_MODULES, reason="no mistakes recorded yet")
+@pytest.mark.parametrize("assignment_id", [a for a in ASSIGNMENTS if a in MISTAKE_MODULES])
+def test_one_wrong_function_loses_exactly_its_points(class_results, assignment_id):
+    """Only the wrong function's test cell drops to 0; every other cell scores as the solution's."""
+    wrong = _autograded(class_results["outcomes"][("one_wrong", assignment_id)])
+    right = _autograded(class_results["outcomes"][("solution", assignment_id)])
+    cell = class_results["wrong_cells"][assignment_id]
+    assert wrong[cell] == 0.0 < right[cell]
+    assert {k: v for k, v in wrong.items() if k != cell} == {
+        k: v for k, v in right.items() if k != cell
+    }
+
+
+def _manual_points(assignment_id: str) -> float:
+    nb = nbformat.read(
+        REPO_ROOT / "solutions" / assignment_id / f"{assignment_id}.ipynb", as_version=4
+    )
+    return sum(
+        float(c.metadata["nbgrader"]["points"])
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade") and c.metadata["nbgrader"].get("solution")
+    )
+
+
+def test_reference_cache_is_ignored_by_git():
+    """Reference evidence holds hidden-test values: it must never be committed."""
+    assert ".autograder/" in Path(REPO_ROOT / ".gitignore").read_text().split()

@@ -1,0 +1,169 @@
+"""Tests for autograder/evidence.py: only matching evidence from the student's run earns points."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from nbformat.v4 import new_code_cell, new_output
+
+from autograder.evidence import (
+    EvidenceError,
+    VerifyEvidence,
+    cell_records,
+    compare_records,
+    is_test_cell,
+)
+from course_utils.checks import EVIDENCE_MIME, encode_value
+
+
+def payload(name, value, *, kind="close", rtol=1e-6, atol=1e-8, **extra):
+    return {
+        "name": name,
+        "kind": kind,
+        "value": encode_value(value),
+        "rtol": rtol,
+        "atol": atol,
+        **extra,
+    }
+
+
+def accuracy_payload(name, y_pred, y_true, min_accuracy):
+    return {
+        "name": name,
+        "kind": "accuracy",
+        "value": encode_value(np.asarray(y_pred)),
+        "targets": encode_value(np.asarray(y_true)),
+        "min_accuracy": min_accuracy,
+    }
+
+
+def test_matching_records_pass():
+    """Identical values, and values within the reference's tolerance, pass."""
+    ref = {"a": payload("a", np.array([1.0, 2.0])), "q": payload("q", "c")}
+    got = {"a": payload("a", np.array([1.0, 2.0 + 1e-9])), "q": payload("q", "c")}
+    assert compare_records(got, ref).passed
+
+
+def test_wrong_missing_or_retyped_records_fail():
+    """A wrong value, a missing check, a different type or kind each fail with a reason."""
+    ref = {"a": payload("a", np.array([1.0, 2.0])), "q": payload("q", "c"), "t": payload("t", True)}
+    cases = {
+        "values differ": {
+            "a": payload("a", np.array([1.0, 2.1])),
+            "q": payload("q", "c"),
+            "t": payload("t", True),
+        },
+        "did not run": {"q": payload("q", "c"), "t": payload("t", True)},
+        "expected 'c'": {"a": ref["a"], "q": payload("q", "C"), "t": payload("t", True)},
+        "expected True, got": {"a": ref["a"], "q": ref["q"], "t": payload("t", 1)},
+        "expected shape": {"a": payload("a", np.array([1.0])), "q": ref["q"], "t": ref["t"]},
+        "wrong way": {"a": {**ref["a"], "kind": "accuracy"}, "q": ref["q"], "t": ref["t"]},
+    }
+    for reason, got in cases.items():
+        verdict = compare_records(got, ref)
+        assert not verdict.passed, reason
+        assert reason in verdict.message(), (reason, verdict.message())
+
+
+def test_student_tolerance_is_ignored():
+    """Tolerances come from the reference record: a student record claiming a huge rtol changes nothing."""
+    ref = {"a": payload("a", np.array([1.0]))}
+    got = {"a": payload("a", np.array([1.5]), rtol=1e9, atol=1e9)}
+    assert not compare_records(got, ref).passed
+
+
+def test_nan_where_reference_has_numbers_fails():
+    """NaN is never close to a number, whatever the tolerance."""
+    ref = {"s": payload("s", np.array([1.0, 0.0]), rtol=1.0, atol=1.0)}
+    assert not compare_records({"s": payload("s", np.array([np.nan, 0.0]))}, ref).passed
+
+
+def test_nested_maps_compare_every_entry():
+    """Gradient dicts pass only if every key matches."""
+    ref = {"g": payload("g", {"W1": np.ones(2), "b1": np.zeros(2)})}
+    assert compare_records({"g": payload("g", {"W1": np.ones(2), "b1": np.zeros(2)})}, ref).passed
+    verdict = compare_records({"g": payload("g", {"W1": np.ones(2), "b1": np.ones(2)})}, ref)
+    assert not verdict.passed and "['b1']" in verdict.message()
+    assert not compare_records({"g": payload("g", {"W1": np.ones(2)})}, ref).passed
+
+
+def test_accuracy_uses_reference_targets_and_pass_mark():
+    """Tampered targets or a lowered pass mark in the student's record change nothing."""
+    ref = {"m": accuracy_payload("m", [0, 1, 2, 3], [0, 1, 2, 3], 0.75)}
+    assert compare_records(
+        {"m": accuracy_payload("m", [0, 1, 2, 0], [9, 9, 9, 9], 0.0)}, ref
+    ).passed
+    verdict = compare_records({"m": accuracy_payload("m", [0, 1, 0, 0], [0, 1, 0, 0], 0.0)}, ref)
+    assert not verdict.passed and "accuracy 0.500 is below 0.75" in verdict.message()
+
+
+def test_error_records_fail():
+    """A value the student's kernel could not serialise is a failure, not a crash."""
+    ref = {"a": payload("a", 1.0)}
+    got = {
+        "a": {
+            "name": "a",
+            "kind": "close",
+            "value": {"type": "error", "message": "cannot use a Foo"},
+        }
+    }
+    verdict = compare_records(got, ref)
+    assert not verdict.passed and "cannot use a Foo" in verdict.message()
+
+
+def test_reference_without_checks_is_an_instructor_error():
+    """A test cell without hidden checks cannot be graded on positive evidence."""
+    with pytest.raises(EvidenceError):
+        compare_records({}, {})
+
+
+def _test_cell(grade_id, *payloads, error=False):
+    cell = new_code_cell(
+        "...",
+        metadata={
+            "nbgrader": {
+                "grade": True,
+                "solution": False,
+                "grade_id": grade_id,
+                "points": 1,
+                "locked": True,
+            }
+        },
+    )
+    cell.outputs = [
+        new_output("display_data", data={EVIDENCE_MIME: p, "text/plain": "x"}) for p in payloads
+    ]
+    if error:
+        cell.outputs.append(
+            new_output("error", ename="AssertionError", evalue="visible", traceback=[])
+        )
+    return cell
+
+
+def test_cell_records_reports_duplicates():
+    """Two records under one name in a cell are a problem (a student printing fake records)."""
+    cell = _test_cell("t", payload("a", 1.0), payload("a", 1.0))
+    records, problems = cell_records(cell)
+    assert set(records) == {"a"} and problems == ["check 'a' was recorded more than once"]
+    assert is_test_cell(cell)
+
+
+def test_verify_evidence_appends_error_only_when_evidence_fails(tmp_path):
+    """The nbgrader preprocessor zeroes failing cells through an error output and leaves passing ones alone."""
+    import json
+
+    import nbformat
+
+    ref_dir = tmp_path / "ref"
+    (ref_dir / "hw").mkdir(parents=True)
+    (ref_dir / "hw" / "hw.json").write_text(
+        json.dumps({"cells": {"ok": {"a": payload("a", 1.0)}, "bad": {"a": payload("a", 1.0)}}})
+    )
+    nb = nbformat.v4.new_notebook(
+        cells=[_test_cell("ok", payload("a", 1.0)), _test_cell("bad", payload("a", 2.0))]
+    )
+    pre = VerifyEvidence(reference_directory=str(ref_dir))
+    nb, _ = pre.preprocess(nb, {"nbgrader": {"assignment": "hw", "notebook": "hw"}})
+    assert [o.output_type for o in nb.cells[0].outputs] == ["display_data"]
+    assert nb.cells[1].outputs[-1].output_type == "error"
+    assert nb.cells[1].outputs[-1].ename == "HiddenTestFailed"

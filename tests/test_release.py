@@ -1,0 +1,83 @@
+"""Tests for autograder/release.py: student notebooks come from solutions only, with nothing leaked."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.course import REPO_ROOT, assignment_ids, setup_cell_source
+from autograder.demo import make_demo_course
+from autograder.release import check, leaks, release, tidy
+
+
+def _cells(nb):
+    return {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+
+
+def test_release_strips_solutions_and_hidden_tests(tiny_course: Path):
+    """Does the student notebook keep signatures and visible tests but lose solutions and hidden tests?"""
+    nb = nbformat.read(tiny_course / "notebooks" / "tiny" / "tiny.ipynb", as_version=4)
+    cells = _cells(nb)
+    assert leaks(nb) == []
+    assert "def softmax(Z):" in cells["softmax"].source
+    assert "raise NotImplementedError()" in cells["softmax"].source
+    assert "check_close(softmax(np.zeros((1, 2)))" in cells["test_softmax"].source
+    assert "record(" not in cells["test_softmax"].source
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def test_check_detects_drift(tmp_path: Path):
+    """release --check passes on a fresh release and names each stale, missing or extra file."""
+    root = make_demo_course(tmp_path / "course")
+    assert check(root) == []
+    student = root / "notebooks" / "tiny" / "tiny.ipynb"
+    nb = json.loads(student.read_text())
+    nb["cells"][0]["source"] = "edited by hand"
+    student.write_text(json.dumps(nb))
+    (root / "notebooks" / "orphan").mkdir()
+    (root / "notebooks" / "orphan" / "orphan.ipynb").write_text("{}")
+    problems = check(root)
+    assert "notebooks/tiny/tiny.ipynb is out of date" in problems
+    assert "notebooks/orphan/orphan.ipynb has no solution it comes from" in problems
+    shutil.rmtree(root / "notebooks" / "tiny")
+    assert "notebooks/tiny/tiny.ipynb is missing" in check(root)
+
+
+def test_tidy_strips_outputs_and_refreshes_setup_cell(tmp_path: Path):
+    """Is a solution with outputs, extra metadata and an old setup cell flagged, then tidied?"""
+    root = make_demo_course(tmp_path / "course")
+    path = root / "solutions" / "tiny" / "tiny.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cells = _cells(nb)
+    cells["setup"].source = "# an old setup cell"
+    cells["softmax"].outputs = [nbformat.v4.new_output("stream", text="hi")]
+    cells["softmax"].execution_count = 3
+    cells["softmax"].metadata["collapsed"] = True
+    nb.metadata["widgets"] = {}
+    nbformat.write(nb, path)
+    release(root)
+    assert any("not tidy" in p for p in check(root))
+    assert tidy(root) == [path]
+    cells = _cells(nbformat.read(path, as_version=4))
+    assert cells["setup"].source == setup_cell_source(root)
+    assert cells["softmax"].outputs == [] and set(cells["softmax"].metadata) == {"nbgrader"}
+    assert tidy(root) == []
+
+
+def test_unknown_assignment_is_a_clear_error(tmp_path: Path):
+    """Releasing an assignment that does not exist lists the ones that do."""
+    root = make_demo_course(tmp_path / "course")
+    with pytest.raises(ValueError, match="unknown assignment 'nope'; the course has: tiny"):
+        release(root, ["nope"])
+
+
+@pytest.mark.skipif(not assignment_ids(), reason="the course has no solution notebooks yet")
+def test_repository_notebooks_are_current_and_leak_free():
+    """Is notebooks/ exactly what the solutions generate, with no solution or hidden test in it?"""
+    assert check(REPO_ROOT) == []
+    for path in sorted((REPO_ROOT / "notebooks").glob("*/*.ipynb")):
+        assert leaks(nbformat.read(path, as_version=4)) == [], path
