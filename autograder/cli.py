@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from autograder import release as release_mod
+from autograder.bundle import BundleError, bundle
 from autograder.course import REPO_ROOT
+from autograder.demo import run_demo
 from autograder.evidence import EvidenceError
-from autograder.grade import GradingError, Outcome, grade, summary, warn_if_not_isolated
+from autograder.grade import GradingError, Outcome, grade, merge, summary, warn_if_not_isolated
 from autograder.sandbox import Limits
+from autograder.validate import validate
 
 __all__ = ["build_parser", "main"]
 
@@ -87,6 +91,39 @@ def _grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _merge(args: argparse.Namespace) -> int:
+    outcomes = merge([Path(p) for p in args.shards], Path(args.out))
+    print_table(outcomes)
+    print(f"grades: {Path(args.out) / 'grades.csv'}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    problems = validate(REPO_ROOT, args.assignments or None, jobs=args.jobs)
+    for line in problems:
+        print(f"  {line}", file=sys.stderr)
+    if problems:
+        return 1
+    print("every solution passes all its tests, and every released notebook fails them.")
+    return 0
+
+
+def _bundle(args: argparse.Namespace) -> int:
+    dest = bundle(Path(args.dest))
+    print(f"student bundle written to {dest} (no solutions, hidden tests or grading files)")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    dest = Path(args.dest) if args.dest else Path(tempfile.mkdtemp(prefix="autograder-demo-"))
+    outcomes = run_demo(dest, jobs=args.jobs)
+    print_table(outcomes)
+    print(
+        f"everything the run wrote is in {dest / 'graded'}: grades.csv, scores.csv, feedback/, gradebook.db"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -152,6 +189,45 @@ def build_parser() -> argparse.ArgumentParser:
         help="grade only shard K of N of the students, e.g. 2/4",
     )
     p.set_defaults(run=_grade)
+
+    p = commands.add_parser("merge", help="combine the output folders of sharded grade runs")
+    p.add_argument("shards", nargs="+", help="output folders of `grade --shard K/N` runs")
+    p.add_argument(
+        "--out", required=True, help="folder for the merged grades, feedback and gradebook"
+    )
+    p.set_defaults(run=_merge)
+
+    p = commands.add_parser(
+        "validate", help="check that solutions pass all tests and releases fail them"
+    )
+    p.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="notebooks run at once (default: the number of cores)",
+    )
+    p.set_defaults(run=_validate)
+
+    p = commands.add_parser("bundle", help="write a student-only copy of the course")
+    p.add_argument("dest", help="a new folder")
+    p.set_defaults(run=_bundle)
+
+    p = commands.add_parser(
+        "demo", help="release, simulate a class and grade it, in about a minute"
+    )
+    p.add_argument(
+        "--dest",
+        default=None,
+        help="where to keep the demo's files (default: a new temporary folder)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="submissions run at once (default: the number of cores)",
+    )
+    p.set_defaults(run=_demo)
     return parser
 
 
@@ -159,6 +235,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (GradingError, EvidenceError, release_mod.ReleaseError, ValueError) as exc:
+    except (GradingError, EvidenceError, BundleError, release_mod.ReleaseError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

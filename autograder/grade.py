@@ -18,7 +18,9 @@ The pipeline, one small step each:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
+import json
 import os
 import shutil
 import zipfile
@@ -52,6 +54,7 @@ __all__ = [
     "find_submissions",
     "grade",
     "in_shard",
+    "merge",
     "open_submissions",
     "prepare_course",
     "score_one",
@@ -263,6 +266,10 @@ def execute_one(
     run = run_isolated(workdir / f"{submission.assignment_id}.ipynb", workdir, limits, hide=hide)
     outcome.status = _RUN_STATUS[run.status] if run.notebook is not None else "crashed"
     outcome.message = "; ".join(m for m in [run.message, *notes] if m)
+    # What the run said, before scoring: merge re-scores shards from this and executed.ipynb.
+    (workdir / "outcome.json").write_text(
+        json.dumps({"status": outcome.status, "message": outcome.message})
+    )
     return outcome
 
 
@@ -454,25 +461,30 @@ def grade(
     hide = private_folders(root, out, submissions.resolve(), course.reference_dir.resolve())
     work_root = out / "work"
 
-    outcomes: list[Outcome] = []
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        futures = [pool.submit(execute_one, course, s, limits, hide, work_root) for s in found]
-        for future in tqdm(
-            as_completed(futures),
-            total=len(futures),
-            desc="grading",
-            unit="notebook",
-            disable=not progress,
-        ):
-            outcomes.append(future.result())
     by_key = {(s.student_id, s.assignment_id): s for s in found}
-    for outcome in sorted(outcomes, key=lambda o: (o.student_id, o.assignment_id)):
-        executed = work_root / outcome.student_id / outcome.assignment_id / "executed.ipynb"
-        if outcome.status in ("graded", "timeout", "crashed") and executed.is_file():
-            path = by_key[(outcome.student_id, outcome.assignment_id)].path
-            score_one(course, outcome, executed, path.parent / "timestamp.txt" if path else None)
+    outcomes: list[Outcome] = []
+    jobs = jobs or os.cpu_count() or 1
+    limits = dataclasses.replace(
+        limits, threads=limits.threads or max(1, (os.cpu_count() or 1) // jobs)
+    )
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(execute_one, course, s, limits, hide, work_root) for s in found]
+        done = as_completed(futures)
+        for future in tqdm(
+            done, total=len(futures), desc="grading", unit="notebook", disable=not progress
+        ):
+            # Scoring writes the gradebook, so it happens here, one at a time, while the
+            # other submissions keep running in their sandboxes.
+            outcome = future.result()
+            executed = work_root / outcome.student_id / outcome.assignment_id / "executed.ipynb"
+            if outcome.status in ("graded", "timeout", "crashed") and executed.is_file():
+                path = by_key[(outcome.student_id, outcome.assignment_id)].path
+                score_one(
+                    course, outcome, executed, path.parent / "timestamp.txt" if path else None
+                )
+                write_feedback(course, [outcome], out)
+            outcomes.append(outcome)
     _max_scores(course, [o for o in outcomes if not o.cells])
-    write_feedback(course, outcomes, out)
     export(outcomes, out)
     return sorted(outcomes, key=lambda o: (o.student_id, o.assignment_id))
 
@@ -485,3 +497,66 @@ def warn_if_not_isolated() -> str | None:
         "warning: Linux user namespaces (unshare) are not available here: submissions run with "
         "time, memory and output limits, but can read any file you can read."
     )
+
+
+def _read_grades(shard: Path) -> list[Outcome]:
+    path = shard / "grades.csv"
+    if not path.is_file():
+        raise GradingError(f"{shard} is not a grading output folder (no grades.csv)")
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    outcomes = []
+    for r in rows:
+        outcome = Outcome(
+            r["student_id"],
+            r["assignment_id"],
+            r["status"],
+            r["message"],
+            float(r["score"]),
+            float(r["max_score"]),
+        )
+        saved = shard / "work" / outcome.student_id / outcome.assignment_id / "outcome.json"
+        if saved.is_file():  # a notebook that ran: take the run's own words, scores come again
+            outcome.status, outcome.message = (
+                json.loads(saved.read_text())[k] for k in ("status", "message")
+            )
+        outcomes.append(outcome)
+    return outcomes
+
+
+def merge(shards: list[Path], out: Path, *, root: Path = REPO_ROOT) -> list[Outcome]:
+    """Combines the outputs of ``grade --shard K/N`` runs into one set of files and one gradebook.
+
+    Executed notebooks are scored again into a fresh gradebook (no notebook runs twice). Merge
+    before grading written answers by hand: manual scores stay in the shards' gradebooks.
+    """
+    out = _writable(out)
+    outcomes, origin = [], {}
+    for shard in (s.resolve() for s in shards):
+        for outcome in _read_grades(shard):
+            key = (outcome.student_id, outcome.assignment_id)
+            if key in origin:
+                raise GradingError(
+                    f"{key[0]}/{key[1]} appears in both {origin[key]} and {shard}: shards must not overlap"
+                )
+            origin[key] = shard
+            outcomes.append(outcome)
+    if not outcomes:
+        raise GradingError("the shards hold no grades")
+    for shard in dict.fromkeys(origin.values()):  # reference files are reused while still current
+        if (shard / "reference").is_dir() and shard != out:
+            shutil.copytree(shard / "reference", out / "reference", dirs_exist_ok=True)
+    course = prepare_course(out, sorted({o.assignment_id for o in outcomes}), root)
+    for outcome in outcomes:
+        work = Path(outcome.student_id) / outcome.assignment_id
+        executed = (
+            origin[(outcome.student_id, outcome.assignment_id)] / "work" / work / "executed.ipynb"
+        )
+        if outcome.status in ("graded", "timeout", "crashed") and executed.is_file():
+            if origin[(outcome.student_id, outcome.assignment_id)] != out:
+                shutil.copytree(executed.parent, out / "work" / work, dirs_exist_ok=True)
+            score_one(course, outcome, out / "work" / work / "executed.ipynb")
+    _max_scores(course, [o for o in outcomes if not o.cells])
+    write_feedback(course, outcomes, out)
+    export(outcomes, out)
+    return sorted(outcomes, key=lambda o: (o.student_id, o.assignment_id))

@@ -50,6 +50,7 @@ def execute_notebook(
         timeout=timeout,
         kernel_name="python3",
         allow_errors=True,
+        shutdown_kernel="immediate",  # nothing left to save: skip the graceful goodbye
         resources={"metadata": {"path": str(workdir)}},
     )
     client.execute()

@@ -57,6 +57,7 @@ class Limits:
     notebook_seconds: int = 1800
     memory_bytes: int = 4 * 2**30
     output_bytes: int = 20 * 2**20
+    threads: int = 0  # BLAS / torch threads per submission; 0 leaves the libraries' default
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def isolation_available() -> bool:
         return False
 
 
-def _environment(workdir: Path) -> dict[str, str]:
+def _environment(workdir: Path, threads: int) -> dict[str, str]:
     """A minimal environment: nothing of the instructor's beyond what Python needs to start."""
     keep = (
         "PATH",
@@ -102,6 +103,13 @@ def _environment(workdir: Path) -> dict[str, str]:
         "OMP_NUM_THREADS",
     )
     env = {k: os.environ[k] for k in keep if k in os.environ}
+    if threads:  # parallel submissions share the cores instead of each taking all of them
+        env.update(
+            {
+                v: str(threads)
+                for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+            }
+        )
     env.update(
         HOME=str(workdir),
         MPLBACKEND="Agg",
@@ -179,7 +187,7 @@ def run_isolated(notebook: Path, workdir: Path, limits: Limits, *, hide: list[Pa
     proc = subprocess.Popen(
         command,
         cwd=workdir,
-        env=_environment(inside),
+        env=_environment(inside, limits.threads),
         stdout=log,
         stderr=log,
         start_new_session=True,

@@ -144,3 +144,86 @@ def test_cli_reports_instructor_errors(tmp_path, capsys):
         == 2
     )
     assert "unknown assignment 'nope'" in capsys.readouterr().err
+
+
+def _write_class(folder: Path, course: Path, students: dict[str, dict[str, str]]) -> Path:
+    for student, answers in students.items():
+        (folder / student).mkdir(parents=True, exist_ok=True)
+        nbformat.write(solved(course, "tiny", **answers), folder / student / "tiny.ipynb")
+    return folder
+
+
+def _grades(out: Path) -> dict[str, tuple[str, str]]:
+    with open(out / "grades.csv") as f:
+        return {r["student_id"]: (r["score"], r["status"]) for r in csv.DictReader(f)}
+
+
+def test_regrading_is_stable_and_keeps_manual_grades(tiny_course, tmp_path):
+    """Grading twice gives the same grades, and a hand-entered score survives the re-grade."""
+    from nbgrader.api import Gradebook
+
+    subs = _write_class(
+        tmp_path / "subs", tiny_course, {"a": {}, "b": {"softmax": "def softmax(Z):\n    return Z"}}
+    )
+    out = tmp_path / "out"
+    grade(subs, out, root=tiny_course, jobs=2)
+    first = _grades(out)
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
+        gb.find_grade("explain", "tiny", "tiny", "a").manual_score = 1.5
+        gb.db.commit()
+    grade(subs, out, root=tiny_course, jobs=2)
+    assert _grades(out) == {"a": ("7.5", "graded"), "b": first["b"]}
+    assert first["a"] == ("6.0", "graded")
+
+
+def test_shards_partition_the_class_and_merge_back(tiny_course, tmp_path):
+    """--shard K/N splits students deterministically; merge gives the grades of one whole run."""
+    from autograder.grade import in_shard, merge
+
+    students = {
+        f"s{i:02d}": {} if i % 2 else {"softmax": "def softmax(Z):\n    return Z"} for i in range(6)
+    }
+    subs = _write_class(tmp_path / "subs", tiny_course, students)
+    shares = [{s for s in students if in_shard(s, (k, 2))} for k in (1, 2)]
+    assert shares[0] | shares[1] == set(students) and not shares[0] & shares[1]
+    outs = [tmp_path / f"shard{k}" for k in (1, 2)]
+    for k, out in enumerate(outs, start=1):
+        graded = grade(subs, out, root=tiny_course, jobs=2, shard=(k, 2))
+        assert {o.student_id for o in graded} == shares[k - 1]
+    merged = merge(outs, tmp_path / "merged", root=tiny_course)
+    assert {o.student_id for o in merged} == set(students)
+    assert all(o.score == (6.0 if int(o.student_id[1:]) % 2 else 3.0) for o in merged)
+    assert (tmp_path / "merged" / "feedback" / "s00" / "tiny.html").is_file()
+    assert len(_grades(tmp_path / "merged")) == 6
+
+
+def test_zip_and_nbgrader_layouts(tiny_course, tmp_path):
+    """A zip of the class folder and nbgrader's submitted/<student>/<assignment>/ layout both grade."""
+    import zipfile
+
+    subs = _write_class(tmp_path / "class", tiny_course, {"z1": {}})
+    with zipfile.ZipFile(tmp_path / "class.zip", "w") as zf:
+        zf.write(subs / "z1" / "tiny.ipynb", "class/z1/tiny.ipynb")
+    assert _grades_of(grade(tmp_path / "class.zip", tmp_path / "out_zip", root=tiny_course)) == {
+        "z1": 6.0
+    }
+    layout = tmp_path / "course" / "submitted" / "n1" / "tiny"
+    layout.mkdir(parents=True)
+    nbformat.write(solved(tiny_course, "tiny"), layout / "tiny.ipynb")
+    (layout / "timestamp.txt").write_text("2026-11-01 12:00:00.000000 UTC")
+    assert _grades_of(grade(tmp_path / "course", tmp_path / "out_nb", root=tiny_course)) == {
+        "n1": 6.0
+    }
+
+
+def _grades_of(outcomes) -> dict[str, float]:
+    return {o.student_id: o.score for o in outcomes}
+
+
+def test_cli_grade_merge_and_usage_errors(tiny_course, tmp_path, capsys, monkeypatch):
+    """Bad --shard values are usage errors; a missing shard folder exits 2 with a message."""
+    with pytest.raises(SystemExit):
+        main(["grade", "x", "--out", "y", "--shard", "3/2"])
+    assert "K must lie between 1 and N" in capsys.readouterr().err
+    assert main(["merge", str(tmp_path / "nope"), "--out", str(tmp_path / "m")]) == 2
+    assert "no grades.csv" in capsys.readouterr().err

@@ -1,0 +1,113 @@
+"""Grading throughput: plain sequential nbgrader against ``python -m autograder grade --jobs J``.
+
+    python benchmarks/grading.py [--assignment 01_mlp_backprop] [--students 6] [--jobs 2]
+
+One run, three measurements on the same N correct submissions:
+
+1. bare: each notebook executed once with nbclient, one after the other (no grading at all);
+2. nbgrader: plain sequential ``nbgrader autograde`` then ``generate_feedback`` (its default
+   preprocessors, one student at a time), the way most courses grade today;
+3. autograder: ``grade(..., jobs=J)`` (which writes feedback too) with the reference evidence already built (it is built once
+   per class, not per student).
+
+Printed: the throughput ratio nbgrader / autograder (target >= 1.7 with 2 jobs on 2 cores), and
+the overhead per submission over bare execution, counted in job-slot seconds:
+``autograder_wall * J / N - bare / N`` (target <= 2 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config import Config
+
+from autograder.course import REPO_ROOT, ensure_scripts_on_path, source_notebook
+from autograder.demo import solved
+from autograder.grade import grade
+from autograder.reference import build_reference
+
+
+def bare(notebooks: list[Path]) -> float:
+    start = time.perf_counter()
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()  # fmt: skip
+    return time.perf_counter() - start
+
+
+def plain_nbgrader(assignment_id: str, students: list[str], subs: Path, work: Path) -> float:
+    ensure_scripts_on_path()
+    config = Config()
+    config.CourseDirectory.root = str(work)
+    config.CourseDirectory.db_url = f"sqlite:///{work / 'gradebook.db'}"
+    config.Execute.timeout = 600
+    shutil.copytree(source_notebook(assignment_id).parent, work / "source" / assignment_id)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    assert api.generate_assignment(assignment_id)["success"]
+    for student in students:
+        dest = work / "submitted" / student / assignment_id
+        dest.mkdir(parents=True)
+        shutil.copy(subs / student / f"{assignment_id}.ipynb", dest)
+    start = time.perf_counter()
+    for student in students:
+        result = api.autograde(assignment_id, student)
+        assert result["success"], result.get("error")
+        assert api.generate_feedback(assignment_id, student)["success"]
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assignment", default="01_mlp_backprop")
+    parser.add_argument("--students", type=int, default=6)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        tmp = Path(tmp)
+        students = [f"s{i:03d}" for i in range(args.students)]
+        subs = tmp / "subs"
+        for student in students:
+            (subs / student).mkdir(parents=True)
+            nbformat.write(
+                solved(REPO_ROOT, args.assignment), subs / student / f"{args.assignment}.ipynb"
+            )
+        reference = tmp / "reference"
+        build_reference(source_notebook(args.assignment), reference)
+
+        t_bare = bare([subs / s / f"{args.assignment}.ipynb" for s in students])
+        t_nbgrader = plain_nbgrader(args.assignment, students, subs, tmp / "nbgrader")
+        start = time.perf_counter()
+        outcomes = grade(
+            subs,
+            tmp / "out",
+            assignments=[args.assignment],
+            jobs=args.jobs,
+            reference_dir=reference,
+        )
+        t_ours = time.perf_counter() - start
+
+    n = len(students)
+    full = all(o.status == "graded" for o in outcomes)
+    print(f"{n} submissions of {args.assignment}, jobs={args.jobs}, all graded: {full}")
+    print(f"  bare execution        {t_bare:7.1f} s  ({t_bare / n:5.1f} s each)")
+    print(f"  nbgrader, sequential  {t_nbgrader:7.1f} s  ({t_nbgrader / n:5.1f} s each)")
+    print(f"  autograder --jobs {args.jobs}  {t_ours:7.1f} s  ({t_ours / n:5.1f} s each)")
+    print(f"throughput ratio nbgrader / autograder: {t_nbgrader / t_ours:.2f}x (target >= 1.7)")
+    overhead = t_ours * args.jobs / n - t_bare / n
+    print(f"overhead per submission over bare execution: {overhead:.2f} job-slot s (target <= 2)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""Tests for autograder/validate.py: solutions pass all their tests, releases fail all of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.demo import make_demo_course
+from autograder.release import release
+from autograder.validate import validate
+
+pytestmark = pytest.mark.grading
+
+
+def test_demo_course_validates(tiny_course: Path):
+    """The demo course is consistent."""
+    assert validate(tiny_course) == []
+
+
+def test_a_test_that_stubs_pass_is_reported(tmp_path: Path):
+    """A test cell the untouched release passes (it checks nothing the student writes) is a problem."""
+    root = make_demo_course(tmp_path / "course")
+    path = root / "solutions" / "tiny" / "tiny.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_quiz":
+            cell.source = '"""Always passes."""\n### BEGIN HIDDEN TESTS\nrecord("constant", 1.0)\n### END HIDDEN TESTS'
+    nbformat.write(nb, path)
+    release(root)
+    assert validate(root) == ["tiny: the untouched release earns points in test_quiz"]
+
+
+def test_a_solution_failing_its_tests_is_reported(tmp_path: Path):
+    """A reference solution that fails its own visible test cannot serve as the reference."""
+    root = make_demo_course(tmp_path / "course")
+    path = root / "solutions" / "tiny" / "tiny.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "square":
+            cell.source = cell.source.replace("return x * x", "return x + x")
+    nbformat.write(nb, path)
+    release(root)
+    (problem,) = validate(root)
+    assert "cannot serve as the reference" in problem and "test_square" in problem
