@@ -8,6 +8,7 @@ metadata reduced to the kernelspec and nbgrader's cell metadata, the current set
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import tempfile
@@ -133,9 +134,26 @@ def _tidied(nb: nbformat.NotebookNode, root: Path) -> nbformat.NotebookNode:
     """A copy of a solution notebook in its committed form."""
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     nb.metadata = {k: v for k, v in nb.metadata.items() if k in _KEPT_NOTEBOOK_METADATA}
+    taken = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
     for cell in nb.cells:
         cell.metadata = {k: v for k, v in cell.metadata.items() if k == "nbgrader"}
         cell.pop("id", None)
+        if not cell.metadata.get("nbgrader", {}).get("grade_id"):
+            # Grading rebuilds submissions cell by cell from the source (autograder.canonical),
+            # so every cell needs a grade_id; cells that are not answers are read-only.
+            base = f"{cell.cell_type}_{hashlib.sha1(cell.source.encode()).hexdigest()[:8]}"
+            grade_id, n = base, 1
+            while grade_id in taken:  # two cells with the same text
+                grade_id, n = f"{base}_{n}", n + 1
+            taken.add(grade_id)
+            cell.metadata["nbgrader"] = {
+                "grade": False,
+                "grade_id": grade_id,
+                "locked": True,
+                "schema_version": 3,
+                "solution": False,
+                "task": False,
+            }
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
             if cell.metadata.get("nbgrader", {}).get("grade_id") == "setup":

@@ -12,15 +12,14 @@ keeping them apart:
   code can patch anything in its kernel, but it never sees the expected value, so it cannot fake
   a pass.
 
-Example test cell::
+Example test cell: visible checks first, then the hidden part, which nbgrader removes from the
+student's copy (``autograder/README.md`` shows the exact markers)::
 
-    from course_utils.checks import check_close, passed
     check_close(softmax(np.array([[1.0, 2.0]])), [[0.26894142, 0.73105858]], name="softmax")
     passed("softmax")
-    ### BEGIN HIDDEN TESTS
+    # hidden part
     rng = np.random.default_rng(0)
     record("softmax/random", softmax(rng.normal(size=(5, 7))))
-    ### END HIDDEN TESTS
 """
 
 from __future__ import annotations

@@ -58,6 +58,7 @@ def test_tidy_strips_outputs_and_refreshes_setup_cell(tmp_path: Path):
     cells["softmax"].execution_count = 3
     cells["softmax"].metadata["collapsed"] = True
     nb.metadata["widgets"] = {}
+    nb.cells.insert(2, nbformat.v4.new_code_cell("print('an unmarked cell')"))
     nbformat.write(nb, path)
     release(root)
     assert any("not tidy" in p for p in check(root))
@@ -65,6 +66,10 @@ def test_tidy_strips_outputs_and_refreshes_setup_cell(tmp_path: Path):
     cells = _cells(nbformat.read(path, as_version=4))
     assert cells["setup"].source == setup_cell_source(root)
     assert cells["softmax"].outputs == [] and set(cells["softmax"].metadata) == {"nbgrader"}
+    (unmarked,) = [c for c in cells.values() if c.source == "print('an unmarked cell')"]
+    assert unmarked.metadata["nbgrader"]["locked"] and unmarked.metadata["nbgrader"][
+        "grade_id"
+    ].startswith("code_")
     assert tidy(root) == []
 
 
