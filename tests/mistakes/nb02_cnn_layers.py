@@ -442,7 +442,7 @@ _RESIDUAL_BLOCK = _mistakes(
 
 _QUIZ = _mistakes(
     "cnn_quiz_answer",
-    "test_cnn_quiz",
+    "test_cnn_quiz_answer",
     [(f"quiz answer {letter!r}", f'cnn_quiz_answer = "{letter}"\n') for letter in ("a", "c", "d")],
 )
 
