@@ -317,3 +317,102 @@ def test_notebook_04_figures_are_not_left_open_in_pyplot():
     plot_position_similarity(np.eye(4))
     show_filters(np.ones((2, 3, 3)))
     assert plt.get_fignums() == before
+
+
+# --- notebook 02: convolution windows and feature maps ---
+
+import re  # noqa: E402
+
+from matplotlib.patches import Rectangle  # noqa: E402
+
+from course_utils.plotting import plot_conv_windows, show_feature_maps  # noqa: E402
+
+SEED_IMAGE = np.zeros((8, 8))
+SEED_IMAGE[2:5, 1:7] = 1.0
+
+
+@pytest.mark.parametrize(
+    ("padding", "stride", "out_shape"),
+    [(0, 1, (6, 6)), (1, 1, (8, 8)), (1, 2, (4, 4)), (0, 2, (3, 3))],
+)
+def test_plot_conv_windows_sizes_the_output_by_the_formula(padding, stride, out_shape):
+    """The left grid is the padded input, the right one floor((8 + 2p - 3) / s) + 1 per side."""
+    fig = plot_conv_windows(SEED_IMAGE, 3, stride=stride, padding=padding, positions=[(0, 0)])
+    ax_in, ax_out = fig.axes
+    side = 8 + 2 * padding
+    assert ax_in.get_images()[0].get_array().shape == (side, side)
+    assert ax_out.get_images()[0].get_array().shape == out_shape
+    assert ax_out.get_title() == f"output {out_shape[0]}x{out_shape[1]}"
+
+
+def test_plot_conv_windows_outlines_each_window_where_the_stride_puts_it():
+    """Output (r, c) is drawn as a k x k box at row r*s, column c*s of the padded input."""
+    fig = plot_conv_windows(SEED_IMAGE, 3, stride=2, padding=1, positions=[(0, 0), (1, 2)])
+    ax_in, ax_out = fig.axes
+    boxes = [p for p in ax_in.patches if isinstance(p, Rectangle)]
+    assert [(b.get_x(), b.get_y(), b.get_width()) for b in boxes] == [
+        (-0.5, -0.5, 3),
+        (3.5, 1.5, 3),
+    ]
+    cells = [p for p in ax_out.patches if isinstance(p, Rectangle)]
+    assert [(c.get_x(), c.get_y()) for c in cells] == [(-0.5, -0.5), (1.5, 0.5)]
+    # The same colour marks a window and the output value it produces.
+    assert [mcolors.to_hex(b.get_edgecolor()) for b in boxes] == [
+        mcolors.to_hex(c.get_facecolor()) for c in cells
+    ]
+
+
+def test_plot_conv_windows_greys_out_the_padding_and_writes_the_output():
+    """Padding cells are shaded; given output values are written in the output cells."""
+    output = np.arange(16.0).reshape(4, 4)
+    fig = plot_conv_windows(SEED_IMAGE, 3, stride=2, padding=1, output=output)
+    background = fig.axes[0].get_images()[0].get_array()
+    assert background[0, 0] < 1.0 and background[1, 1] == 1.0  # padding vs. image
+    texts = {t.get_text() for t in fig.axes[1].texts}
+    assert {"0", "15"} <= texts
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"image": np.zeros((2, 8, 8))}, "2-D"),
+        ({"kernel_size": 9}, "does not fit"),
+        ({"positions": [(6, 0)]}, "outside"),
+        ({"output": np.zeros((5, 5))}, "expected (6, 6)"),
+    ],
+)
+def test_plot_conv_windows_explains_bad_arguments(kwargs, message):
+    """Wrong shapes or positions raise a ValueError that says what is wrong."""
+    args = {"image": SEED_IMAGE, "kernel_size": 3, **kwargs}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        plot_conv_windows(args.pop("image"), args.pop("kernel_size"), **args)
+
+
+def test_show_feature_maps_gives_one_row_per_layer_capped_at_max_channels():
+    """A dict of maps: rows in order, at most max_channels images each, labelled with shapes."""
+    maps = {
+        "conv1": torch.rand(1, 6, 28, 28),
+        "pool1": np.random.default_rng(0).random((6, 14, 14)),
+        "conv2": np.random.default_rng(1).random((16, 10, 10)),
+    }
+    fig = show_feature_maps(maps, max_channels=4)
+    assert len(fig.axes) == 12
+    labels = [ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()]
+    assert labels == ["conv1\n6x28x28", "pool1\n6x14x14", "conv2\n16x10x10"]
+    np.testing.assert_allclose(fig.axes[4].get_images()[0].get_array(), maps["pool1"][0])
+
+
+def test_show_feature_maps_accepts_a_single_layer():
+    """One (C, H, W) array gives one row of C images; a 2-D map counts as one channel."""
+    assert len(show_feature_maps(np.zeros((3, 5, 5))).axes) == 3
+    assert len(show_feature_maps(np.zeros((5, 5))).axes) == 1
+    with pytest.raises(ValueError, match="expected"):
+        show_feature_maps(np.zeros((1, 2, 3, 4, 5)))
+
+
+def test_notebook_02_figures_leave_pyplot_alone():
+    """Like the other helpers, they return detached figures: pyplot has none open after."""
+    plt.close("all")
+    plot_conv_windows(SEED_IMAGE, 3)
+    show_feature_maps(np.zeros((2, 4, 4)))
+    assert plt.get_fignums() == []
