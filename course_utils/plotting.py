@@ -155,6 +155,8 @@ def show_images(
             ax.set_title(title, color=color, fontsize=9)
         elif y_true is not None:
             ax.set_title(_label(y_true[i], class_names), fontsize=9)
+    if y_pred is not None and y_true is not None:
+        fig.suptitle("prediction (true label); red: wrong", fontsize=10)
     fig.tight_layout()
     return fig
 
