@@ -362,6 +362,7 @@ def show_filters(
     ncols: int = 8,
     titles: Sequence[str] | None = None,
     cmap: str = "RdBu_r",
+    title: str | None = None,
 ) -> Figure:
     """A grid of small filters (convolution kernels, patch-embedding filters, components).
 
@@ -373,6 +374,7 @@ def show_filters(
         filters: (F, h, w), (F, 1, h, w) or (F, 3, h, w); NumPy or torch.
         ncols: filters per row.
         titles: F short titles, optional.
+        title: a title above the whole grid, optional.
         cmap: colour map for single-channel filters.
 
     Returns:
@@ -412,6 +414,8 @@ def show_filters(
         if titles is not None:
             ax.set_title(str(titles[i]), fontsize=8)
     fig.tight_layout()
+    if title:
+        fig.suptitle(title, fontsize=10)
     return fig
 
 

@@ -292,7 +292,8 @@ def test_plot_position_similarity_needs_a_grid():
 def test_show_filters_draws_one_axes_per_filter(shape, rgb):
     """Every layout gives one axes per filter; grey filters use a symmetric scale around 0."""
     filters = np.random.default_rng(0).normal(size=shape)
-    fig = show_filters(filters, ncols=3, titles=list("abcde"))
+    fig = show_filters(filters, ncols=3, titles=list("abcde"), title="five filters")
+    assert fig._suptitle.get_text() == "five filters"
     assert len(fig.axes) == 5
     assert [ax.get_title() for ax in fig.axes] == list("abcde")
     image = fig.axes[0].get_images()[0]
