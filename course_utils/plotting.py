@@ -222,9 +222,192 @@ def plot_confusion_matrix(
     return fig
 
 
-# --- notebook 02: convolution windows, filters and feature maps ---
+# --- notebook 04: transformers ---
 
-__all__ += ["plot_conv_windows", "show_feature_maps", "show_filters"]
+__all__ += ["plot_position_similarity", "show_attention_maps", "show_filters"]
+
+
+def _as_map_batch(maps: Any, name: str) -> np.ndarray:
+    """Brings (N, h, w) or (N, 1, h, w) maps to float (N, h, w), or explains why not."""
+    m = _to_numpy(maps).astype(np.float64, copy=False)
+    if m.ndim == 4 and m.shape[1] == 1:
+        m = m[:, 0]
+    if m.ndim != 3:
+        raise ValueError(f"{name} of shape {m.shape}: expected (N, h, w) or (N, 1, h, w).")
+    return m
+
+
+def show_attention_maps(
+    images: Any,
+    maps: Any,
+    labels: Any = None,
+    *,
+    alpha: float = 0.6,
+    cmap: str = "inferno",
+) -> Figure:
+    """Images in the first row and, in the rows below, attention maps laid over them.
+
+    Each map is stretched over its whole image (a 4 x 4 map over a 28 x 28 digit covers 7 x 7
+    pixels per cell, one cell per patch) and scaled to its own maximum, so the colours show where
+    an image's attention goes, not how peaked it is compared with other images.
+
+    Args:
+        images: N images in any layout ``show_images`` takes, e.g. (N, 1, H, W).
+        maps: (N, h, w) non-negative maps, or a dict of them, one row per entry, titled with the
+            entry's name (e.g. ``{"layer 1": m1, "rollout": m}``).
+        labels: (N,) titles for the images (e.g. class labels), optional.
+        alpha: opacity of the maps over the images.
+        cmap: colour map of the attention maps.
+
+    Returns:
+        A Figure with (1 + number of map sets) rows and N columns.
+    """
+    x = _as_image_batch(images)
+    rows = dict(maps) if isinstance(maps, Mapping) else {"attention": maps}
+    rows = {name: _as_map_batch(m, f"maps[{name!r}]") for name, m in rows.items()}
+    n = len(x)
+    for name, m in rows.items():
+        if len(m) != n:
+            raise ValueError(f"{n} images but {len(m)} maps in {name!r}.")
+    if n == 0:
+        raise ValueError("show_attention_maps got no images.")
+    height, width = x.shape[1:3]
+    extent = (-0.5, width - 0.5, height - 0.5, -0.5)  # the map covers the image exactly
+    fig = _new_figure((1.3 * n + 0.8, 1.35 * (1 + len(rows))))
+    axes = fig.subplots(1 + len(rows), n, squeeze=False)
+    titles = None if labels is None else _to_numpy(labels).reshape(-1)
+    for i in range(n):
+        image = x[i] if x.ndim == 3 else x[i].mean(axis=-1)
+        axes[0, i].imshow(x[i], cmap="gray" if x.ndim == 3 else None)
+        if titles is not None:
+            axes[0, i].set_title(str(titles[i]), fontsize=9)
+        for r, m in enumerate(rows.values(), start=1):
+            axes[r, i].imshow(image, cmap="gray")
+            top = max(float(m[i].max()), 1e-12)
+            axes[r, i].imshow(
+                m[i] / top,
+                cmap=cmap,
+                alpha=alpha,
+                extent=extent,
+                vmin=0,
+                vmax=1,
+                interpolation="nearest",
+            )
+    for ax in axes.reshape(-1):
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0, 0].set_ylabel("input", fontsize=9)
+    for r, name in enumerate(rows, start=1):
+        axes[r, 0].set_ylabel(name, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_position_similarity(pos_embed: Any, grid_shape: tuple[int, int] | None = None) -> Figure:
+    """Cosine similarity of each position embedding with all the others, laid out on the grid.
+
+    Panel (r, c) belongs to the patch in row r, column c; its pixels show how similar that
+    patch's position embedding is to the embedding of every other patch, at their places. A
+    model that has learned the 2-D layout shows a bright spot around each panel's own position
+    (Dosovitskiy et al. 2021, figure 7).
+
+    Args:
+        pos_embed: (N, D) position embeddings of the N patches in row-major order, without the
+            class token's; a leading batch axis of 1 is dropped.
+        grid_shape: (rows, cols) with rows * cols = N; ``None`` means a square grid.
+
+    Returns:
+        A Figure with rows x cols small heat maps and one colour bar.
+    """
+    p = _to_numpy(pos_embed).astype(np.float64, copy=False)
+    if p.ndim == 3 and p.shape[0] == 1:
+        p = p[0]
+    if p.ndim != 2:
+        raise ValueError(f"pos_embed of shape {p.shape}: expected (N, D).")
+    n = len(p)
+    if grid_shape is None:
+        side = math.isqrt(n)
+        if side * side != n:
+            raise ValueError(f"{n} positions are not a square grid; pass grid_shape=(rows, cols).")
+        grid_shape = (side, side)
+    rows, cols = grid_shape
+    if rows * cols != n:
+        raise ValueError(f"grid_shape {grid_shape} holds {rows * cols} positions, not {n}.")
+    unit = p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-12)
+    similarity = unit @ unit.T  # (N, N), entries in [-1, 1]
+    fig = _new_figure((0.9 * cols + 1.2, 0.9 * rows + 0.5))
+    axes = fig.subplots(rows, cols, squeeze=False)
+    image = None
+    for i, ax in enumerate(axes.reshape(-1)):
+        image = ax.imshow(similarity[i].reshape(rows, cols), cmap="viridis", vmin=-1, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle("cosine similarity of position embeddings", fontsize=10)
+    fig.colorbar(image, ax=axes, shrink=0.8)
+    return fig
+
+
+def show_filters(
+    filters: Any,
+    ncols: int = 8,
+    titles: Sequence[str] | None = None,
+    cmap: str = "RdBu_r",
+) -> Figure:
+    """A grid of small filters (convolution kernels, patch-embedding filters, components).
+
+    Single-channel filters are drawn with a diverging colour map centred on 0 (each on its own
+    symmetric scale), so positive and negative weights are told apart; 3-channel filters are
+    rescaled to [0, 1] and drawn as RGB.
+
+    Args:
+        filters: (F, h, w), (F, 1, h, w) or (F, 3, h, w); NumPy or torch.
+        ncols: filters per row.
+        titles: F short titles, optional.
+        cmap: colour map for single-channel filters.
+
+    Returns:
+        A Figure with one axes per filter.
+    """
+    f = _to_numpy(filters).astype(np.float64, copy=False)
+    if f.ndim == 4 and f.shape[1] == 1:
+        f = f[:, 0]
+    elif f.ndim == 4 and f.shape[1] == 3:
+        f = f.transpose(0, 2, 3, 1)
+    if f.ndim not in (3, 4) or (f.ndim == 4 and f.shape[-1] != 3):
+        raise ValueError(
+            f"filters of shape {_to_numpy(filters).shape}: expected (F, h, w), (F, 1, h, w) "
+            "or (F, 3, h, w)."
+        )
+    n = len(f)
+    if n == 0:
+        raise ValueError("show_filters got no filters.")
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"{n} filters but {len(titles)} titles.")
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    fig = _new_figure((1.1 * ncols, (1.1 + 0.25 * (titles is not None)) * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False).reshape(-1)
+    for i, ax in enumerate(axes):
+        if i >= n:
+            ax.remove()
+            continue
+        if f.ndim == 3:
+            scale = max(float(np.abs(f[i]).max()), 1e-12)
+            ax.imshow(f[i], cmap=cmap, vmin=-scale, vmax=scale)
+        else:
+            low, high = float(f[i].min()), float(f[i].max())
+            ax.imshow((f[i] - low) / max(high - low, 1e-12))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if titles is not None:
+            ax.set_title(str(titles[i]), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+# --- notebook 02: convolution windows and feature maps ---
+
+__all__ += ["plot_conv_windows", "show_feature_maps"]
 
 _WINDOW_COLORS = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown")
 
@@ -321,59 +504,6 @@ def plot_conv_windows(
         fontsize=9,
     )
     ax_out.set_title(f"output {out_h}x{out_w}", fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def show_filters(weights: Any, ncols: int = 8, title: str | None = None) -> Figure:
-    """Convolution kernels as small images, e.g. a network's learned first-layer filters.
-
-    Each kernel gets its own symmetric colour scale (red positive, blue negative, white zero), so
-    its pattern shows whatever its size; ``(F, 3, KH, KW)`` filters of an RGB layer are shown in
-    colour instead, each rescaled to [0, 1].
-
-    Args:
-        weights: (F, C, KH, KW) kernels (a ``Conv2d.weight``), NumPy or torch; also (F, KH, KW).
-            With C == 1 or C == 3 one image per filter, laid out ``ncols`` per row; otherwise one
-            row per filter and one column per input channel.
-        ncols: images per row when each filter is one image.
-        title: optional title above the grid.
-
-    Returns:
-        A Figure with one axes per image shown.
-    """
-    w = _to_numpy(weights).astype(np.float64)
-    if w.ndim == 3:
-        w = w[:, None]
-    if w.ndim != 4 or w.shape[0] == 0:
-        raise ValueError(f"weights must have shape (F, C, KH, KW), got {w.shape}.")
-    n_filters, n_channels = w.shape[:2]
-    if n_channels in (1, 3):
-        images = list(w[:, 0]) if n_channels == 1 else list(w.transpose(0, 2, 3, 1))
-        ncols = max(1, min(ncols, n_filters))
-        nrows = math.ceil(n_filters / ncols)
-        labels = [f"{i}" for i in range(n_filters)]
-    else:
-        images = [w[i, c] for i in range(n_filters) for c in range(n_channels)]
-        ncols, nrows = n_channels, n_filters
-        labels = [f"{i}/{c}" for i in range(n_filters) for c in range(n_channels)]
-    fig = _new_figure((1.0 * ncols + 0.3, 1.1 * nrows + (0.4 if title else 0.1)))
-    axes = fig.subplots(nrows, ncols, squeeze=False).reshape(-1)
-    for i, ax in enumerate(axes):
-        if i >= len(images):
-            ax.remove()
-            continue
-        image = images[i]
-        if image.ndim == 3:  # an RGB filter: shift and scale into [0, 1]
-            low, high = image.min(), image.max()
-            ax.imshow((image - low) / max(high - low, 1e-12))
-        else:
-            limit = max(float(np.abs(image).max()), 1e-12)
-            ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
-        ax.set_title(labels[i], fontsize=7)
-        ax.set_axis_off()
-    if title:
-        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
 
