@@ -24,9 +24,11 @@ _EXPORTS = {
     "plotting": (
         "confusion_matrix",
         "plot_confusion_matrix",
+        "plot_conv_windows",
         "plot_history",
         "plot_position_similarity",
         "show_attention_maps",
+        "show_feature_maps",
         "show_filters",
         "show_images",
     ),

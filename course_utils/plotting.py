@@ -14,7 +14,17 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["confusion_matrix", "plot_confusion_matrix", "plot_history", "show_images"]
+__all__ = [
+    "confusion_matrix",
+    "plot_confusion_matrix",
+    "plot_conv_windows",
+    "plot_history",
+    "plot_position_similarity",
+    "show_attention_maps",
+    "show_feature_maps",
+    "show_filters",
+    "show_images",
+]
 
 _CORRECT_COLOR = "tab:green"
 _WRONG_COLOR = "tab:red"
@@ -145,6 +155,8 @@ def show_images(
             ax.set_title(title, color=color, fontsize=9)
         elif y_true is not None:
             ax.set_title(_label(y_true[i], class_names), fontsize=9)
+    if y_pred is not None and y_true is not None:
+        fig.suptitle("prediction (true label); red: wrong", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -223,8 +235,6 @@ def plot_confusion_matrix(
 
 
 # --- notebook 04: transformers ---
-
-__all__ += ["plot_position_similarity", "show_attention_maps", "show_filters"]
 
 
 def _as_map_batch(maps: Any, name: str) -> np.ndarray:
@@ -406,8 +416,6 @@ def show_filters(
 
 
 # --- notebook 02: convolution windows and feature maps ---
-
-__all__ += ["plot_conv_windows", "show_feature_maps"]
 
 _WINDOW_COLORS = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown")
 

@@ -91,6 +91,7 @@ def test_show_images_titles_wrong_predictions_in_red():
     ]
     red = [mcolors.same_color(t.get_color(), "tab:red") for t in titles]
     assert red == [False, True, False, True]
+    assert fig.get_suptitle() == "prediction (true label); red: wrong"
 
 
 def test_show_images_takes_logits_as_predictions_and_labels_alone():
