@@ -23,8 +23,10 @@ _EXPORTS = {
     "training": ("History", "evaluate", "fit", "predict"),
     "plotting": (
         "confusion_matrix",
+        "plot_attention_maps",
         "plot_confusion_matrix",
         "plot_conv_windows",
+        "plot_feature_maps",
         "plot_history",
         "plot_position_similarity",
         "show_attention_maps",

@@ -18,6 +18,8 @@ __all__ = [
     "confusion_matrix",
     "plot_confusion_matrix",
     "plot_conv_windows",
+    "plot_attention_maps",
+    "plot_feature_maps",
     "plot_history",
     "plot_position_similarity",
     "show_attention_maps",
@@ -564,5 +566,183 @@ def show_feature_maps(feature_maps: Any, max_channels: int = 8, cmap: str = "vir
             if c == 0:
                 label = f"{name}\n" if name else ""
                 ax.set_ylabel(f"{label}{'x'.join(map(str, shape))}", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+# --- notebook 03: attention networks ---
+
+
+def _scale_limits(maps: np.ndarray, vmin: float | None, vmax: float | None) -> tuple[float, float]:
+    """Colour limits over ``maps``; a constant map gets a non-empty range around its value."""
+    low = float(np.nanmin(maps)) if vmin is None else vmin
+    high = float(np.nanmax(maps)) if vmax is None else vmax
+    if high <= low:
+        low, high = low - 0.5, high + 0.5
+    return low, high
+
+
+def plot_feature_maps(
+    maps: Any,
+    row_labels: Sequence[str] | None = None,
+    col_labels: Sequence[str] | None = None,
+    cmap: str = "viridis",
+    scale: str = "row",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    panel_size: float = 1.25,
+) -> Figure:
+    """Feature or attention maps of one sample as a grid: a row per kind of map, a column per channel.
+
+    Rows typically hold the same channels seen at different points of a layer, e.g. a trunk's
+    features, the attention mask and the masked features, so that a column follows one channel.
+
+    Args:
+        maps: (C, H, W) for a single row or (R, C, H, W) for R rows; NumPy or torch.
+        row_labels: R names, written left of the rows.
+        col_labels: C names, written above the top row (e.g. ``"ch 3"``).
+        cmap: colour map for every panel.
+        scale: ``"row"`` shares one colour scale per row and draws its colour bar (maps of one
+            kind stay comparable); ``"panel"`` stretches every map to its own range (shapes
+            become visible even in weak channels; no colour bars).
+        vmin, vmax: fixed colour limits for every panel (e.g. 0 and 1 for masks); they override
+            the limits that ``scale`` would choose.
+        panel_size: width and height of one panel, in inches.
+
+    Returns:
+        A Figure with R x C image axes (plus one colour-bar axes per row when ``scale="row"``).
+
+    Raises:
+        ValueError: ``maps`` is not 3-D or 4-D, the label counts do not match, or ``scale`` is
+            unknown.
+    """
+    x = _to_numpy(maps).astype(np.float32, copy=False)
+    if x.ndim == 3:
+        x = x[None]
+    if x.ndim != 4 or 0 in x.shape:
+        raise ValueError(
+            f"maps of shape {tuple(_to_numpy(maps).shape)}: expected (C, H, W) or (R, C, H, W)."
+        )
+    if scale not in ("row", "panel"):
+        raise ValueError(f"scale must be 'row' or 'panel', got {scale!r}.")
+    nrows, ncols = x.shape[:2]
+    if row_labels is not None and len(row_labels) != nrows:
+        raise ValueError(f"{len(row_labels)} row labels for {nrows} rows.")
+    if col_labels is not None and len(col_labels) != ncols:
+        raise ValueError(f"{len(col_labels)} column labels for {ncols} columns.")
+    fig = _new_figure((panel_size * ncols + 0.9, panel_size * nrows + 0.3))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for r in range(nrows):
+        limits = _scale_limits(x[r], vmin, vmax)
+        for c in range(ncols):
+            ax = axes[r, c]
+            if scale == "panel":
+                limits = _scale_limits(x[r, c], vmin, vmax)
+            image = ax.imshow(x[r, c], cmap=cmap, vmin=limits[0], vmax=limits[1])
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0 and col_labels is not None:
+                ax.set_title(str(col_labels[c]), fontsize=9)
+            if c == 0 and row_labels is not None:
+                ax.set_ylabel(str(row_labels[r]), fontsize=9)
+        if scale == "row":
+            fig.colorbar(image, ax=list(axes[r]), fraction=0.02, pad=0.01)
+    return fig
+
+
+def plot_attention_maps(
+    images: Any,
+    masks: Sequence[Any],
+    labels: Any = None,
+    predictions: Any = None,
+    stage_names: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
+    normalize: bool = True,
+    alpha: float = 0.6,
+    cmap: str = "inferno",
+) -> Figure:
+    """Where a network looks: each image, then its attention mask at every stage laid over it.
+
+    A stage's mask is averaged over its channels and stretched over the whole image (bilinear
+    interpolation), so masks of any resolution line up with the input pixels.
+
+    Args:
+        images: (N, 1, H, W), (N, H, W) or flat (N, H*W) grey images; NumPy or torch.
+        masks: one entry per stage, each (N, C, h, w) or (N, h, w), e.g. the ``last_mask`` of
+            every attention module after a forward pass on ``images``.
+        labels: (N,) true classes, optional.
+        predictions: (N,) predicted classes or (N, K) scores; with ``labels``, the image's
+            title reads "prediction (label)", red when wrong.
+        stage_names: a column title per stage; defaults to "stage 1", "stage 2", ...
+        class_names: names indexed by class, used instead of the numbers.
+        normalize: stretch each mask to its own [min, max] before drawing it, which shows where
+            a mask looks even when all its values are close together; False draws on [0, 1].
+        alpha: opacity of the mask over the image.
+        cmap: colour map of the masks.
+
+    Returns:
+        A Figure with N rows and 1 + len(masks) axes per row.
+
+    Raises:
+        ValueError: no stages, a mask of an unknown shape, or counts that disagree.
+    """
+    x = _as_image_batch(images)
+    if x.ndim != 3:
+        raise ValueError("plot_attention_maps shows grey images: (N, 1, H, W) or (N, H, W).")
+    n, height, width = x.shape
+    if len(masks) == 0:
+        raise ValueError("plot_attention_maps needs at least one stage of masks.")
+    stages = []
+    for i, mask in enumerate(masks):
+        m = _to_numpy(mask).astype(np.float32, copy=False)
+        if m.ndim == 4:
+            m = m.mean(axis=1)  # the channel average: where the stage looks, over all features
+        if m.ndim != 3 or len(m) != n:
+            raise ValueError(
+                f"stage {i + 1}: masks of shape {tuple(_to_numpy(mask).shape)} for {n} images; "
+                f"expected ({n}, C, h, w) or ({n}, h, w)."
+            )
+        stages.append(m)
+    names = list(stage_names) if stage_names is not None else []
+    if stage_names is None:
+        names = [f"stage {i + 1}" for i in range(len(stages))]
+    elif len(names) != len(stages):
+        raise ValueError(f"{len(names)} stage names for {len(stages)} stages.")
+    y_true = None if labels is None else _to_numpy(labels).reshape(-1)
+    y_pred = None if predictions is None else _to_numpy(predictions)
+    if y_pred is not None and y_pred.ndim == 2:
+        y_pred = y_pred.argmax(axis=1)
+
+    ncols = 1 + len(stages)
+    fig = _new_figure((1.6 * ncols, 1.7 * n + 0.2))
+    axes = fig.subplots(n, ncols, squeeze=False)
+    extent = (-0.5, width - 0.5, height - 0.5, -0.5)  # a mask of any size covers every pixel
+    for r in range(n):
+        axes[r, 0].imshow(x[r], cmap="gray")
+        if y_pred is not None:
+            title, color = _label(y_pred[r], class_names), "black"
+            if y_true is not None:
+                title += f" ({_label(y_true[r], class_names)})"
+                color = _CORRECT_COLOR if int(y_pred[r]) == int(y_true[r]) else _WRONG_COLOR
+            axes[r, 0].set_title(title, color=color, fontsize=9)
+        elif y_true is not None:
+            axes[r, 0].set_title(_label(y_true[r], class_names), fontsize=9)
+        for s, m in enumerate(stages):
+            ax = axes[r, s + 1]
+            limits = _scale_limits(m[r], None, None) if normalize else (0.0, 1.0)
+            ax.imshow(x[r], cmap="gray")
+            ax.imshow(
+                m[r],
+                cmap=cmap,
+                alpha=alpha,
+                vmin=limits[0],
+                vmax=limits[1],
+                extent=extent,
+                interpolation="bilinear",
+            )
+            if r == 0:
+                ax.set_title(names[s], fontsize=9)
+        for ax in axes[r]:
+            ax.set_axis_off()
     fig.tight_layout()
     return fig

@@ -418,3 +418,109 @@ def test_notebook_02_figures_leave_pyplot_alone():
     plot_conv_windows(SEED_IMAGE, 3)
     show_feature_maps(np.zeros((2, 4, 4)))
     assert plt.get_fignums() == []
+
+
+# --- notebook 03: attention networks ---
+
+from course_utils.plotting import plot_attention_maps, plot_feature_maps  # noqa: E402
+
+
+def _image_axes(fig: Figure) -> list:
+    """The axes that show an image (colour bars excluded)."""
+    return [ax for ax in fig.axes if ax.get_images() and ax.get_label() != "<colorbar>"]
+
+
+@pytest.mark.parametrize("as_tensor", [False, True])
+def test_plot_feature_maps_draws_one_panel_per_channel_and_row(as_tensor):
+    """(R, C, H, W) maps give R x C panels, the labels in place and a colour bar per row."""
+    maps = np.random.default_rng(0).normal(size=(3, 4, 7, 7)).astype(np.float32)
+    fig = plot_feature_maps(
+        torch.from_numpy(maps) if as_tensor else maps,
+        row_labels=["trunk", "mask", "output"],
+        col_labels=[f"ch {c}" for c in range(4)],
+    )
+    panels = _image_axes(fig)
+    assert isinstance(fig, Figure) and len(panels) == 12
+    assert len(fig.axes) == 12 + 3  # one colour bar per row
+    assert [ax.get_ylabel() for ax in panels[::4]] == ["trunk", "mask", "output"]
+    assert [ax.get_title() for ax in panels[:4]] == ["ch 0", "ch 1", "ch 2", "ch 3"]
+    np.testing.assert_array_equal(panels[5].get_images()[0].get_array(), maps[1, 1])
+
+
+def test_plot_feature_maps_shares_the_colour_scale_within_a_row():
+    """scale="row" gives every panel of a row that row's min and max; "panel" each its own."""
+    maps = np.stack([np.full((2, 3, 3), 1.0), np.full((2, 3, 3), 5.0)])
+    maps[0, 1, 0, 0], maps[1, 0, 2, 2] = 3.0, -1.0
+    row = _image_axes(plot_feature_maps(maps))
+    assert [ax.get_images()[0].get_clim() for ax in row] == [(1.0, 3.0)] * 2 + [(-1.0, 5.0)] * 2
+    panel = _image_axes(plot_feature_maps(maps, scale="panel"))
+    assert panel[0].get_images()[0].get_clim() == (0.5, 1.5)  # a constant map: a range around it
+    assert panel[1].get_images()[0].get_clim() == (1.0, 3.0)
+    fixed = _image_axes(plot_feature_maps(maps, vmin=0.0, vmax=1.0))
+    assert {ax.get_images()[0].get_clim() for ax in fixed} == {(0.0, 1.0)}
+
+
+def test_plot_feature_maps_takes_a_single_row():
+    """(C, H, W) maps are one row of C panels."""
+    fig = plot_feature_maps(np.zeros((5, 4, 4)), scale="panel")
+    assert len(_image_axes(fig)) == 5 and len(fig.axes) == 5
+
+
+@pytest.mark.parametrize(
+    ("maps", "kwargs", "match"),
+    [
+        (np.zeros((4, 4)), {}, "expected"),
+        (np.zeros((2, 3, 4, 4)), {"row_labels": ["a"]}, "row labels"),
+        (np.zeros((2, 3, 4, 4)), {"col_labels": ["a"]}, "column labels"),
+        (np.zeros((3, 4, 4)), {"scale": "global"}, "scale"),
+    ],
+)
+def test_plot_feature_maps_rejects_bad_input(maps, kwargs, match):
+    """Wrong shapes, label counts or scale names raise a ValueError that says which."""
+    with pytest.raises(ValueError, match=match):
+        plot_feature_maps(maps, **kwargs)
+
+
+def test_plot_attention_maps_overlays_every_stage_on_its_image():
+    """N rows of 1 + stages panels; masks of any size are averaged over channels and stretched."""
+    rng = np.random.default_rng(1)
+    images = rng.random((2, 1, 28, 28)).astype(np.float32)
+    stage1 = torch.rand(2, 4, 14, 14)
+    stage2 = rng.random((2, 7, 7))
+    fig = plot_attention_maps(images, [stage1, stage2], stage_names=["14x14", "7x7"])
+    assert isinstance(fig, Figure) and len(fig.axes) == 6
+    first_mask = fig.axes[1].get_images()[1]  # the image below, the mask above it
+    np.testing.assert_allclose(first_mask.get_array(), stage1[0].mean(0).numpy(), rtol=1e-6)
+    assert first_mask.get_extent() == [-0.5, 27.5, 27.5, -0.5]  # covers all 28x28 pixels
+    assert [fig.axes[i].get_title() for i in (1, 2)] == ["14x14", "7x7"]
+    lo, hi = first_mask.get_clim()
+    assert lo == pytest.approx(float(stage1[0].mean(0).min()))
+    assert hi == pytest.approx(float(stage1[0].mean(0).max()))
+    unstretched = plot_attention_maps(images, [stage2], normalize=False)
+    assert unstretched.axes[1].get_images()[1].get_clim() == (0.0, 1.0)
+
+
+def test_plot_attention_maps_titles_wrong_predictions_in_red():
+    """With labels and predictions (or logits), a wrong prediction's title is red."""
+    images = np.zeros((2, 8, 8))
+    logits = np.array([[0.1, 0.9], [0.8, 0.2]])
+    fig = plot_attention_maps(images, [np.ones((2, 4, 4))], labels=[1, 1], predictions=logits)
+    right, wrong = fig.axes[0].title, fig.axes[2].title
+    assert right.get_text() == "1 (1)" and wrong.get_text() == "0 (1)"
+    assert mcolors.same_color(right.get_color(), "tab:green")
+    assert mcolors.same_color(wrong.get_color(), "tab:red")
+
+
+@pytest.mark.parametrize(
+    ("masks", "kwargs", "match"),
+    [
+        ([], {}, "at least one stage"),
+        ([np.ones((3, 4, 4))], {}, "stage 1"),
+        ([np.ones((2, 4))], {}, "stage 1"),
+        ([np.ones((2, 4, 4))], {"stage_names": ["a", "b"]}, "stage names"),
+    ],
+)
+def test_plot_attention_maps_rejects_bad_input(masks, kwargs, match):
+    """No stages, masks for another number of images, or a wrong name count raise ValueError."""
+    with pytest.raises(ValueError, match=match):
+        plot_attention_maps(np.zeros((2, 8, 8)), masks, **kwargs)
