@@ -102,16 +102,14 @@ def convex_coverage(polygon: np.ndarray, win: Window) -> np.ndarray:
         (h, w) float32 coverage in [0, 1].
     """
     p = np.asarray(polygon, dtype=np.float64)
-    q = np.roll(p, -1, axis=0)
-    edge = q - p
+    edge = np.concatenate([p[1:], p[:1]]) - p
     # Inward normals: for a counter-clockwise (positive-area) polygon the interior is on the left.
-    area2 = float(np.sum(p[:, 0] * q[:, 1] - q[:, 0] * p[:, 1]))
-    sign = 1.0 if area2 > 0 else -1.0
-    normal = sign * np.stack([-edge[:, 1], edge[:, 0]], axis=1)
-    length = np.linalg.norm(normal, axis=1)
+    sign = 1.0 if float(np.sum(p[:, 0] * edge[:, 1] - p[:, 1] * edge[:, 0])) > 0 else -1.0
+    length = np.hypot(edge[:, 0], edge[:, 1])
     keep = length > 1e-9
-    normal = (normal[keep] / length[keep, None]).astype(_F)
+    normal = (sign / length[keep, None]) * np.stack([-edge[keep, 1], edge[keep, 0]], axis=1)
     offset = np.sum(normal * p[keep], axis=1).astype(_F)
+    normal = normal.astype(_F)
     # (m, h, w) signed distances to every edge line, positive inside; the nearest edge decides.
     dist = normal[:, 0, None, None] * win.x + (
         normal[:, 1, None, None] * win.y - offset[:, None, None]

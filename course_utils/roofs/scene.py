@@ -46,6 +46,8 @@ class RenderConfig:
         pitch_deg: roof pitch of gabled and hipped roofs.
         eave_height: wall height, which sets the shadow length with the sun elevation.
         sun_elevation_deg: sun elevation; the azimuth is uniform.
+        ambient: share of diffuse sky light; the rest is direct sun, so lower means more
+            contrast between roof planes and darker shadows.
         neighbour_prob: chance of a neighbouring building in each of the four street slots.
         max_trees: up to this many trees (uniform count), some over the roof edges.
         road_prob: chance of a road strip parallel to the building.
@@ -68,12 +70,13 @@ class RenderConfig:
     aspect: Range = (1.0, 2.0)
     center_jitter: float = 0.08
     crop_prob: float = 0.1
-    crop_shift: float = 0.2
-    pitch_deg: Range = (20.0, 40.0)
+    crop_shift: float = 0.15
+    pitch_deg: Range = (22.0, 42.0)
     eave_height: Range = (0.03, 0.08)
-    sun_elevation_deg: Range = (35.0, 75.0)
-    neighbour_prob: float = 0.4
-    max_trees: int = 3
+    sun_elevation_deg: Range = (30.0, 65.0)
+    ambient: Range = (0.15, 0.35)
+    neighbour_prob: float = 0.3
+    max_trees: int = 2
     road_prob: float = 0.3
     ground_patch_prob: float = 0.5
     colour_jitter: float = 0.04
@@ -145,12 +148,19 @@ class Building:
     units: tuple[tuple[float, float, float, float, float, float], ...] = ()  # u, v, hu, hv, h, tone
 
     def corners(self) -> np.ndarray:
-        """(4, 2) footprint corners in scene units."""
+        """(4, 2) footprint corners in scene units, counter-clockwise."""
         c, s = math.cos(self.angle), math.sin(self.angle)
-        a, b = self.half_length, self.half_width
-        local = np.array([[a, b], [-a, b], [-a, -b], [a, -b]])
-        rot = np.array([[c, -s], [s, c]])
-        return local @ rot.T + np.asarray(self.center)
+        ax, ay = self.half_length * c, self.half_length * s  # half the long axis
+        bx, by = -self.half_width * s, self.half_width * c  # half the short axis
+        x, y = self.center
+        return np.array(
+            [
+                [x + ax + bx, y + ay + by],
+                [x - ax + bx, y - ay + by],
+                [x - ax - bx, y - ay - by],
+                [x + ax - bx, y + ay - by],
+            ]
+        )
 
     def ridge_points(self) -> np.ndarray:
         """(2, 2) ends of the ridge (equal for a pyramid; the centre for flat roofs)."""
@@ -300,7 +310,7 @@ def _building(
         stain=tex * rng.uniform(0.0, 0.08),
         rows=tex * rng.uniform(0.0, 0.08) * (rng.random() < 0.6),
         row_period=rng.uniform(0.02, 0.04),
-        ridge=tex * rng.uniform(-0.2, 0.2) * (roof_type != "flat"),
+        ridge=tex * rng.choice([-1.0, 1.0]) * rng.uniform(0.1, 0.25) * (roof_type != "flat"),
         rim_width=rim_width,
         rim_shade=rim_shade,
         units=tuple(units),
@@ -324,7 +334,7 @@ def _neighbours(rng: np.random.Generator, cfg: RenderConfig, main: Building) -> 
             nb.half_length if turn else nb.half_width
         )
         reach = abs(du) * main.half_length + abs(dv) * main.half_width
-        dist = reach + along_u + rng.uniform(0.06, 0.18)
+        dist = reach + along_u + rng.uniform(0.08, 0.2)
         slide = rng.uniform(-0.15, 0.15)
         off_u, off_v = du * dist + dv * slide, dv * dist + du * slide
         center = (main.center[0] + off_u * c - off_v * s, main.center[1] + off_u * s + off_v * c)
@@ -342,7 +352,7 @@ def _trees(rng: np.random.Generator, cfg: RenderConfig, main: Building) -> list[
             x, y = corners[k] * (1 - t) + corners[(k + 1) % 4] * t + rng.normal(0, 0.04, 2)
         else:
             x, y = rng.uniform(0, 1, 2)
-        radius = rng.uniform(0.04, 0.1)
+        radius = rng.uniform(0.035, 0.08)
         lobes = [(float(x), float(y), float(radius))]
         for _ in range(rng.integers(0, 4)):
             ang = rng.uniform(0, 2 * math.pi)
@@ -422,7 +432,7 @@ def sample_scene(
         roof_type=roof_type,
         sun_azimuth=rng.uniform(0, 2 * math.pi),
         sun_elevation=math.radians(rng.uniform(*cfg.sun_elevation_deg)),
-        ambient=rng.uniform(0.3, 0.5),
+        ambient=rng.uniform(*cfg.ambient),
         shadow_tint=(float(tint[0]), float(tint[1]), float(tint[2])),
         ground=ground,
         ground_grain=cfg.texture * rng.uniform(0.01, 0.04),
