@@ -21,6 +21,15 @@ _EXPORTS = {
     ),
     "data": ("DataError", "DownloadError", "MissingDataError", "load_mnist", "to_tensors"),
     "training": ("History", "evaluate", "fit", "predict"),
+    "roofs": (
+        "ROOF_CLASSES",
+        "RoofDataset",
+        "generate_roofs",
+        "load_roof_folder",
+        "load_roofs",
+        "render_roof",
+        "write_roof_imagefolder",
+    ),
     "plotting": (
         "confusion_matrix",
         "plot_attention_maps",
