@@ -21,7 +21,17 @@ _EXPORTS = {
     ),
     "data": ("DataError", "DownloadError", "MissingDataError", "load_mnist", "to_tensors"),
     "training": ("History", "evaluate", "fit", "predict"),
-    "plotting": ("confusion_matrix", "plot_confusion_matrix", "plot_history", "show_images"),
+    "plotting": (
+        "confusion_matrix",
+        "plot_confusion_matrix",
+        "plot_conv_windows",
+        "plot_history",
+        "plot_position_similarity",
+        "show_attention_maps",
+        "show_feature_maps",
+        "show_filters",
+        "show_images",
+    ),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 

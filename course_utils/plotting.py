@@ -14,7 +14,17 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["confusion_matrix", "plot_confusion_matrix", "plot_history", "show_images"]
+__all__ = [
+    "confusion_matrix",
+    "plot_confusion_matrix",
+    "plot_conv_windows",
+    "plot_history",
+    "plot_position_similarity",
+    "show_attention_maps",
+    "show_feature_maps",
+    "show_filters",
+    "show_images",
+]
 
 _CORRECT_COLOR = "tab:green"
 _WRONG_COLOR = "tab:red"
@@ -145,6 +155,8 @@ def show_images(
             ax.set_title(title, color=color, fontsize=9)
         elif y_true is not None:
             ax.set_title(_label(y_true[i], class_names), fontsize=9)
+    if y_pred is not None and y_true is not None:
+        fig.suptitle("prediction (true label); red: wrong", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -218,5 +230,339 @@ def plot_confusion_matrix(
     )
     if k > 5 and max(len(name) for name in names) > 2:
         ax.tick_params(axis="x", labelrotation=45)
+    fig.tight_layout()
+    return fig
+
+
+# --- notebook 04: transformers ---
+
+
+def _as_map_batch(maps: Any, name: str) -> np.ndarray:
+    """Brings (N, h, w) or (N, 1, h, w) maps to float (N, h, w), or explains why not."""
+    m = _to_numpy(maps).astype(np.float64, copy=False)
+    if m.ndim == 4 and m.shape[1] == 1:
+        m = m[:, 0]
+    if m.ndim != 3:
+        raise ValueError(f"{name} of shape {m.shape}: expected (N, h, w) or (N, 1, h, w).")
+    return m
+
+
+def show_attention_maps(
+    images: Any,
+    maps: Any,
+    labels: Any = None,
+    *,
+    alpha: float = 0.6,
+    cmap: str = "inferno",
+) -> Figure:
+    """Images in the first row and, in the rows below, attention maps laid over them.
+
+    Each map is stretched over its whole image (a 4 x 4 map over a 28 x 28 digit covers 7 x 7
+    pixels per cell, one cell per patch) and scaled to its own maximum, so the colours show where
+    an image's attention goes, not how peaked it is compared with other images.
+
+    Args:
+        images: N images in any layout ``show_images`` takes, e.g. (N, 1, H, W).
+        maps: (N, h, w) non-negative maps, or a dict of them, one row per entry, titled with the
+            entry's name (e.g. ``{"layer 1": m1, "rollout": m}``).
+        labels: (N,) titles for the images (e.g. class labels), optional.
+        alpha: opacity of the maps over the images.
+        cmap: colour map of the attention maps.
+
+    Returns:
+        A Figure with (1 + number of map sets) rows and N columns.
+    """
+    x = _as_image_batch(images)
+    rows = dict(maps) if isinstance(maps, Mapping) else {"attention": maps}
+    rows = {name: _as_map_batch(m, f"maps[{name!r}]") for name, m in rows.items()}
+    n = len(x)
+    for name, m in rows.items():
+        if len(m) != n:
+            raise ValueError(f"{n} images but {len(m)} maps in {name!r}.")
+    if n == 0:
+        raise ValueError("show_attention_maps got no images.")
+    height, width = x.shape[1:3]
+    extent = (-0.5, width - 0.5, height - 0.5, -0.5)  # the map covers the image exactly
+    fig = _new_figure((1.3 * n + 0.8, 1.35 * (1 + len(rows))))
+    axes = fig.subplots(1 + len(rows), n, squeeze=False)
+    titles = None if labels is None else _to_numpy(labels).reshape(-1)
+    for i in range(n):
+        image = x[i] if x.ndim == 3 else x[i].mean(axis=-1)
+        axes[0, i].imshow(x[i], cmap="gray" if x.ndim == 3 else None)
+        if titles is not None:
+            axes[0, i].set_title(str(titles[i]), fontsize=9)
+        for r, m in enumerate(rows.values(), start=1):
+            axes[r, i].imshow(image, cmap="gray")
+            top = max(float(m[i].max()), 1e-12)
+            axes[r, i].imshow(
+                m[i] / top,
+                cmap=cmap,
+                alpha=alpha,
+                extent=extent,
+                vmin=0,
+                vmax=1,
+                interpolation="nearest",
+            )
+    for ax in axes.reshape(-1):
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0, 0].set_ylabel("input", fontsize=9)
+    for r, name in enumerate(rows, start=1):
+        axes[r, 0].set_ylabel(name, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_position_similarity(pos_embed: Any, grid_shape: tuple[int, int] | None = None) -> Figure:
+    """Cosine similarity of each position embedding with all the others, laid out on the grid.
+
+    Panel (r, c) belongs to the patch in row r, column c; its pixels show how similar that
+    patch's position embedding is to the embedding of every other patch, at their places. A
+    model that has learned the 2-D layout shows a bright spot around each panel's own position
+    (Dosovitskiy et al. 2021, figure 7).
+
+    Args:
+        pos_embed: (N, D) position embeddings of the N patches in row-major order, without the
+            class token's; a leading batch axis of 1 is dropped.
+        grid_shape: (rows, cols) with rows * cols = N; ``None`` means a square grid.
+
+    Returns:
+        A Figure with rows x cols small heat maps and one colour bar.
+    """
+    p = _to_numpy(pos_embed).astype(np.float64, copy=False)
+    if p.ndim == 3 and p.shape[0] == 1:
+        p = p[0]
+    if p.ndim != 2:
+        raise ValueError(f"pos_embed of shape {p.shape}: expected (N, D).")
+    n = len(p)
+    if grid_shape is None:
+        side = math.isqrt(n)
+        if side * side != n:
+            raise ValueError(f"{n} positions are not a square grid; pass grid_shape=(rows, cols).")
+        grid_shape = (side, side)
+    rows, cols = grid_shape
+    if rows * cols != n:
+        raise ValueError(f"grid_shape {grid_shape} holds {rows * cols} positions, not {n}.")
+    unit = p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-12)
+    similarity = unit @ unit.T  # (N, N), entries in [-1, 1]
+    fig = _new_figure((0.9 * cols + 1.2, 0.9 * rows + 0.5))
+    axes = fig.subplots(rows, cols, squeeze=False)
+    image = None
+    for i, ax in enumerate(axes.reshape(-1)):
+        image = ax.imshow(similarity[i].reshape(rows, cols), cmap="viridis", vmin=-1, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle("cosine similarity of position embeddings", fontsize=10)
+    fig.colorbar(image, ax=axes, shrink=0.8)
+    return fig
+
+
+def show_filters(
+    filters: Any,
+    ncols: int = 8,
+    titles: Sequence[str] | None = None,
+    cmap: str = "RdBu_r",
+    title: str | None = None,
+) -> Figure:
+    """A grid of small filters (convolution kernels, patch-embedding filters, components).
+
+    Single-channel filters are drawn with a diverging colour map centred on 0 (each on its own
+    symmetric scale), so positive and negative weights are told apart; 3-channel filters are
+    rescaled to [0, 1] and drawn as RGB.
+
+    Args:
+        filters: (F, h, w), (F, 1, h, w) or (F, 3, h, w); NumPy or torch.
+        ncols: filters per row.
+        titles: F short titles, optional.
+        title: a title above the whole grid, optional.
+        cmap: colour map for single-channel filters.
+
+    Returns:
+        A Figure with one axes per filter.
+    """
+    f = _to_numpy(filters).astype(np.float64, copy=False)
+    if f.ndim == 4 and f.shape[1] == 1:
+        f = f[:, 0]
+    elif f.ndim == 4 and f.shape[1] == 3:
+        f = f.transpose(0, 2, 3, 1)
+    if f.ndim not in (3, 4) or (f.ndim == 4 and f.shape[-1] != 3):
+        raise ValueError(
+            f"filters of shape {_to_numpy(filters).shape}: expected (F, h, w), (F, 1, h, w) "
+            "or (F, 3, h, w)."
+        )
+    n = len(f)
+    if n == 0:
+        raise ValueError("show_filters got no filters.")
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"{n} filters but {len(titles)} titles.")
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    fig = _new_figure((1.1 * ncols, (1.1 + 0.25 * (titles is not None)) * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False).reshape(-1)
+    for i, ax in enumerate(axes):
+        if i >= n:
+            ax.remove()
+            continue
+        if f.ndim == 3:
+            scale = max(float(np.abs(f[i]).max()), 1e-12)
+            ax.imshow(f[i], cmap=cmap, vmin=-scale, vmax=scale)
+        else:
+            low, high = float(f[i].min()), float(f[i].max())
+            ax.imshow((f[i] - low) / max(high - low, 1e-12))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if titles is not None:
+            ax.set_title(str(titles[i]), fontsize=8)
+    fig.tight_layout()
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+# --- notebook 02: convolution windows and feature maps ---
+
+_WINDOW_COLORS = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown")
+
+
+def _draw_grid(ax: Any, values: np.ndarray, shaded: np.ndarray | None, numbers: bool) -> None:
+    """Draws a small 2-D array as a table of cells; ``shaded`` cells (e.g. padding) are grey."""
+    h, w = values.shape
+    background = np.where(shaded, 0.85, 1.0) if shaded is not None else np.ones((h, w))
+    ax.imshow(background, cmap="gray", vmin=0, vmax=1)
+    ax.set_xticks(np.arange(-0.5, w, 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, h, 1), minor=True)
+    ax.grid(which="minor", color="0.6", linewidth=0.5)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    if numbers:
+        for i in range(h):
+            for j in range(w):
+                ax.text(j, i, f"{values[i, j]:g}", ha="center", va="center", fontsize=7)
+
+
+def plot_conv_windows(
+    image: Any,
+    kernel_size: int,
+    *,
+    stride: int = 1,
+    padding: int = 0,
+    positions: Sequence[tuple[int, int]] = ((0, 0), (0, 1)),
+    output: Any = None,
+) -> Figure:
+    """Where a sliding kernel looks: its windows on the padded input and the outputs they make.
+
+    The left panel shows the input after zero padding (padding cells in grey) with the window of
+    each output position in ``positions`` outlined in its own colour; the right panel shows the
+    output grid, its size given by ``floor((n + 2 * padding - kernel_size) / stride) + 1``, with
+    the same positions filled in the same colours.
+
+    Args:
+        image: (H, W) input, NumPy or torch. Values are written in the cells when it is small.
+        kernel_size: side of the square kernel.
+        stride: step between neighbouring windows.
+        padding: zeros added on every side of the input.
+        positions: output positions (row, column) whose windows are drawn, at most six.
+        output: optional (H_out, W_out) values to write in the output cells.
+
+    Returns:
+        A Figure with two axes: the padded input and the output grid.
+
+    Raises:
+        ValueError: the image is not 2-D, the kernel does not fit, or a position lies outside
+            the output.
+    """
+    x = _to_numpy(image).astype(np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"image must be 2-D (H, W), got shape {x.shape}.")
+    if kernel_size < 1 or stride < 1 or padding < 0:
+        raise ValueError("kernel_size and stride must be at least 1, padding at least 0.")
+    padded = np.pad(x, padding)
+    out_h = (padded.shape[0] - kernel_size) // stride + 1
+    out_w = (padded.shape[1] - kernel_size) // stride + 1
+    if out_h < 1 or out_w < 1:
+        raise ValueError(
+            f"a {kernel_size}x{kernel_size} kernel does not fit a {padded.shape} padded input."
+        )
+    if len(positions) > len(_WINDOW_COLORS):
+        raise ValueError(f"at most {len(_WINDOW_COLORS)} positions can be drawn.")
+    for row, col in positions:
+        if not (0 <= row < out_h and 0 <= col < out_w):
+            raise ValueError(f"position {(row, col)} is outside the {out_h}x{out_w} output.")
+    values = np.zeros((out_h, out_w)) if output is None else _to_numpy(output).astype(np.float64)
+    if values.shape != (out_h, out_w):
+        raise ValueError(f"output has shape {values.shape}, expected {(out_h, out_w)}.")
+
+    from matplotlib.patches import Rectangle
+
+    is_padding = np.ones(padded.shape, dtype=bool)
+    is_padding[padding : padding + x.shape[0], padding : padding + x.shape[1]] = False
+    scale = 0.32
+    fig = _new_figure(
+        (scale * (padded.shape[1] + out_w) + 1.2, scale * max(padded.shape[0], out_h) + 0.9)
+    )
+    ax_in, ax_out = fig.subplots(
+        1, 2, gridspec_kw={"width_ratios": [padded.shape[1], max(out_w, 1)]}
+    )
+    _draw_grid(ax_in, padded, is_padding, numbers=padded.size <= 400)
+    _draw_grid(ax_out, values, None, numbers=output is not None and values.size <= 400)
+    for (row, col), color in zip(positions, _WINDOW_COLORS, strict=False):
+        top, left = row * stride - 0.5, col * stride - 0.5
+        ax_in.add_patch(
+            Rectangle((left, top), kernel_size, kernel_size, fill=False, edgecolor=color, lw=2.5)
+        )
+        ax_out.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, color=color, alpha=0.45))
+    ax_in.set_title(
+        f"input {x.shape[0]}x{x.shape[1]}, padding {padding}, kernel {kernel_size}x{kernel_size},"
+        f" stride {stride}",
+        fontsize=9,
+    )
+    ax_out.set_title(f"output {out_h}x{out_w}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def show_feature_maps(feature_maps: Any, max_channels: int = 8, cmap: str = "viridis") -> Figure:
+    """Feature maps (activations) as images: one row per layer, one column per channel.
+
+    Args:
+        feature_maps: one layer's maps, (C, H, W) or (1, C, H, W), or a mapping from layer names
+            to such maps (in the order to show them), NumPy or torch. (H, W) counts as one
+            channel and (C,) vectors (e.g. after a linear layer) as C maps of size 1x1.
+        max_channels: show at most this many channels per layer (the first ones).
+        cmap: colour map; each map gets its own colour scale.
+
+    Returns:
+        A Figure whose rows are labelled with the layer name and the full map shape.
+    """
+    items = feature_maps.items() if isinstance(feature_maps, Mapping) else [("", feature_maps)]
+    rows = []
+    for name, maps in items:
+        m = _to_numpy(maps).astype(np.float64)
+        shape = m.shape
+        if m.ndim == 4 and m.shape[0] == 1:
+            m = m[0]
+        if m.ndim == 2:
+            m = m[None]
+        elif m.ndim == 1:
+            m = m[:, None, None]
+        if m.ndim != 3:
+            raise ValueError(f"{name or 'feature_maps'}: expected (C, H, W), got shape {shape}.")
+        rows.append((str(name), tuple(m.shape), m[:max_channels]))
+    if not rows:
+        raise ValueError("show_feature_maps got no feature maps.")
+    ncols = max(len(m) for _, _, m in rows)
+    fig = _new_figure((1.2 * ncols + 1.2, 1.25 * len(rows) + 0.2))
+    axes = fig.subplots(len(rows), ncols, squeeze=False)
+    for r, (name, shape, maps) in enumerate(rows):
+        for c in range(ncols):
+            ax = axes[r, c]
+            if c >= len(maps):
+                ax.remove()
+                continue
+            ax.imshow(maps[c], cmap=cmap)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c == 0:
+                label = f"{name}\n" if name else ""
+                ax.set_ylabel(f"{label}{'x'.join(map(str, shape))}", fontsize=8)
     fig.tight_layout()
     return fig

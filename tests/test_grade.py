@@ -144,6 +144,9 @@ def test_cli_reports_instructor_errors(tmp_path, capsys):
         == 2
     )
     assert "unknown assignment 'nope'" in capsys.readouterr().err
+    (tmp_path / "a_file").write_text("not a folder")
+    assert main(["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "a_file" / "out")]) == 2
+    assert "cannot write to the output folder" in capsys.readouterr().err
 
 
 def _write_class(folder: Path, course: Path, students: dict[str, dict[str, str]]) -> Path:

@@ -66,8 +66,12 @@ class NotebookSession:
         self.done = 0  # cells [0, done) have run
 
     def run(self, cell: nbformat.NotebookNode, index: int) -> nbformat.NotebookNode:
+        original = self.nb.cells[index]
         cell = nbformat.from_dict(dict(cell, outputs=[]))
-        return self.client.execute_cell(cell, index)
+        try:
+            return self.client.execute_cell(cell, index)
+        finally:
+            self.nb.cells[index] = original  # nbclient stores the executed cell there
 
     def advance_to(self, grade_id: str) -> None:
         """Runs every cell before ``grade_id``'s cell that has not run yet."""
@@ -100,7 +104,7 @@ def sessions() -> Iterator[Callable[[str], tuple[NotebookSession, dict]]]:
 @pytest.mark.skipif(not CASES, reason="no notebook with recorded mistakes yet")
 @pytest.mark.parametrize(("assignment_id", "mistake"), CASES)
 def test_mistake_loses_points(sessions, assignment_id: str, mistake: Mistake):
-    """The mistaken answer makes its test cell fail (visible or hidden), and only there."""
+    """The mistaken answer makes its test cell fail (visible or hidden); the reference answer passes it."""
     session, reference = sessions(assignment_id)
     answer_index, test_index = session.index[mistake.answer_cell], session.index[mistake.test_cell]
     assert answer_index < test_index, "a mistake's test cell must come after its answer cell"
@@ -110,14 +114,22 @@ def test_mistake_loses_points(sessions, assignment_id: str, mistake: Mistake):
     session.advance_to(mistake.test_cell)
     try:
         session.run(nbformat.v4.new_code_cell(mistake.source), answer_index)
-        ran = session.run(test_cell, test_index)
+        wrong = session.run(test_cell, test_index)
     finally:
         session.run(session.nb.cells[answer_index], answer_index)  # back to the reference answer
+    right = session.run(test_cell, test_index)
 
-    raised = [o for o in ran.outputs if o.output_type == "error"]
-    records, duplicates = cell_records(ran)
-    verdict = compare_records(records, reference[mistake.test_cell])
-    assert raised or duplicates or not verdict.passed, (
+    assert _passes(right, reference[mistake.test_cell]), (
+        f"with the reference answer restored, {mistake.test_cell} fails: the harness or the notebook is broken"
+    )
+    assert not _passes(wrong, reference[mistake.test_cell]), (
         f"{mistake.why!r} would keep the points of {mistake.test_cell}: no visible check raised "
         f"and every hidden record matched the reference"
     )
+
+
+def _passes(cell: nbformat.NotebookNode, reference: dict) -> bool:
+    """Would this executed test cell earn its points? (No error, no duplicates, matching records.)"""
+    records, duplicates = cell_records(cell)
+    raised = any(o.output_type == "error" for o in cell.outputs)
+    return not raised and not duplicates and compare_records(records, reference).passed

@@ -91,6 +91,7 @@ def test_show_images_titles_wrong_predictions_in_red():
     ]
     red = [mcolors.same_color(t.get_color(), "tab:red") for t in titles]
     assert red == [False, True, False, True]
+    assert fig.get_suptitle() == "prediction (true label); red: wrong"
 
 
 def test_show_images_takes_logits_as_predictions_and_labels_alone():
@@ -217,3 +218,203 @@ def test_import_has_no_side_effects():
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
+
+
+# --- notebook 04: transformers ---
+
+from course_utils.plotting import (  # noqa: E402
+    plot_position_similarity,
+    show_attention_maps,
+    show_filters,
+)
+
+
+@pytest.mark.parametrize("as_tensor", [False, True])
+def test_show_attention_maps_puts_one_row_per_map_set_under_the_images(as_tensor):
+    """Two map sets over five images give a 3 x 5 grid whose left column names the rows."""
+    images = np.random.default_rng(0).random((5, 1, 28, 28))
+    maps = {"layer 4": np.ones((5, 4, 4)), "rollout": np.random.default_rng(1).random((5, 4, 4))}
+    if as_tensor:
+        images, maps = torch.from_numpy(images), {k: torch.from_numpy(v) for k, v in maps.items()}
+    fig = show_attention_maps(images, maps, labels=[3, 1, 4, 1, 5])
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 15
+    assert [fig.axes[0].get_title(), fig.axes[1].get_title()] == ["3", "1"]
+    assert [fig.axes[5 * r].get_ylabel() for r in range(3)] == ["input", "layer 4", "rollout"]
+
+
+def test_show_attention_maps_stretches_each_map_over_its_image():
+    """A 4 x 4 map over a 28 x 28 image covers exactly the image, scaled to its own maximum."""
+    attention = np.zeros((1, 4, 4))
+    attention[0, 1, 2] = 0.25
+    fig = show_attention_maps(np.zeros((1, 28, 28)), attention)
+    overlay = fig.axes[1].get_images()[-1]
+    assert overlay.get_extent() == [-0.5, 27.5, 27.5, -0.5]
+    assert np.asarray(overlay.get_array()).max() == 1.0  # 0.25 is this image's maximum
+
+
+@pytest.mark.parametrize(
+    ("images", "maps", "match"),
+    [
+        (np.zeros((2, 28, 28)), np.zeros((3, 4, 4)), "2 images but 3 maps"),
+        (np.zeros((2, 28, 28)), np.zeros((2, 16)), r"expected \(N, h, w\)"),
+    ],
+)
+def test_show_attention_maps_rejects_mismatched_maps(images, maps, match):
+    """Maps that do not pair up with the images are refused with the shapes named."""
+    with pytest.raises(ValueError, match=match):
+        show_attention_maps(images, maps)
+
+
+def test_plot_position_similarity_by_hand():
+    """Panel i shows cosine similarities of embedding i with every position, on the grid."""
+    pos = np.array([[1.0, 0.0], [0.0, 2.0], [-3.0, 0.0], [1.0, 1.0]])  # a 2 x 2 grid
+    fig = plot_position_similarity(torch.from_numpy(pos)[None])  # (1, N, D) is accepted
+    panels = [ax for ax in fig.axes if ax.get_images()]
+    assert len(panels) == 4
+    expected = np.array([[1.0, 0.0], [-1.0, 1 / np.sqrt(2)]])
+    np.testing.assert_allclose(np.asarray(panels[0].get_images()[0].get_array()), expected)
+    np.testing.assert_allclose(panels[3].get_images()[0].get_array()[1, 1], 1.0)
+
+
+def test_plot_position_similarity_needs_a_grid():
+    """Positions that form no square grid need grid_shape, and it must hold all of them."""
+    with pytest.raises(ValueError, match="not a square grid"):
+        plot_position_similarity(np.ones((6, 3)))
+    with pytest.raises(ValueError, match="holds 4 positions, not 6"):
+        plot_position_similarity(np.ones((6, 3)), grid_shape=(2, 2))
+    assert len([a for a in plot_position_similarity(np.eye(6), (2, 3)).axes if a.get_images()]) == 6
+
+
+@pytest.mark.parametrize(
+    ("shape", "rgb"), [((5, 7, 7), False), ((5, 1, 7, 7), False), ((5, 3, 7, 7), True)]
+)
+def test_show_filters_draws_one_axes_per_filter(shape, rgb):
+    """Every layout gives one axes per filter; grey filters use a symmetric scale around 0."""
+    filters = np.random.default_rng(0).normal(size=shape)
+    fig = show_filters(filters, ncols=3, titles=list("abcde"), title="five filters")
+    assert fig._suptitle.get_text() == "five filters"
+    assert len(fig.axes) == 5
+    assert [ax.get_title() for ax in fig.axes] == list("abcde")
+    image = fig.axes[0].get_images()[0]
+    if rgb:
+        assert np.asarray(image.get_array()).shape == (7, 7, 3)
+    else:
+        low, high = image.get_clim()
+        assert low == -high == -np.abs(filters[0]).max()
+
+
+def test_show_filters_rejects_other_shapes_and_titles():
+    """Filters of an unknown layout, or titles that do not match them, are refused."""
+    with pytest.raises(ValueError, match=r"expected \(F, h, w\)"):
+        show_filters(np.zeros((2, 2, 7, 7)))
+    with pytest.raises(ValueError, match="3 filters but 2 titles"):
+        show_filters(np.zeros((3, 7, 7)), titles=["a", "b"])
+
+
+def test_notebook_04_figures_are_not_left_open_in_pyplot():
+    """The transformer plots also leave pyplot's list of figures as it was."""
+    before = plt.get_fignums()
+    show_attention_maps(np.zeros((2, 8, 8)), np.ones((2, 2, 2)))
+    plot_position_similarity(np.eye(4))
+    show_filters(np.ones((2, 3, 3)))
+    assert plt.get_fignums() == before
+
+
+# --- notebook 02: convolution windows and feature maps ---
+
+import re  # noqa: E402
+
+from matplotlib.patches import Rectangle  # noqa: E402
+
+from course_utils.plotting import plot_conv_windows, show_feature_maps  # noqa: E402
+
+SEED_IMAGE = np.zeros((8, 8))
+SEED_IMAGE[2:5, 1:7] = 1.0
+
+
+@pytest.mark.parametrize(
+    ("padding", "stride", "out_shape"),
+    [(0, 1, (6, 6)), (1, 1, (8, 8)), (1, 2, (4, 4)), (0, 2, (3, 3))],
+)
+def test_plot_conv_windows_sizes_the_output_by_the_formula(padding, stride, out_shape):
+    """The left grid is the padded input, the right one floor((8 + 2p - 3) / s) + 1 per side."""
+    fig = plot_conv_windows(SEED_IMAGE, 3, stride=stride, padding=padding, positions=[(0, 0)])
+    ax_in, ax_out = fig.axes
+    side = 8 + 2 * padding
+    assert ax_in.get_images()[0].get_array().shape == (side, side)
+    assert ax_out.get_images()[0].get_array().shape == out_shape
+    assert ax_out.get_title() == f"output {out_shape[0]}x{out_shape[1]}"
+
+
+def test_plot_conv_windows_outlines_each_window_where_the_stride_puts_it():
+    """Output (r, c) is drawn as a k x k box at row r*s, column c*s of the padded input."""
+    fig = plot_conv_windows(SEED_IMAGE, 3, stride=2, padding=1, positions=[(0, 0), (1, 2)])
+    ax_in, ax_out = fig.axes
+    boxes = [p for p in ax_in.patches if isinstance(p, Rectangle)]
+    assert [(b.get_x(), b.get_y(), b.get_width()) for b in boxes] == [
+        (-0.5, -0.5, 3),
+        (3.5, 1.5, 3),
+    ]
+    cells = [p for p in ax_out.patches if isinstance(p, Rectangle)]
+    assert [(c.get_x(), c.get_y()) for c in cells] == [(-0.5, -0.5), (1.5, 0.5)]
+    # The same colour marks a window and the output value it produces.
+    assert [mcolors.to_hex(b.get_edgecolor()) for b in boxes] == [
+        mcolors.to_hex(c.get_facecolor()) for c in cells
+    ]
+
+
+def test_plot_conv_windows_greys_out_the_padding_and_writes_the_output():
+    """Padding cells are shaded; given output values are written in the output cells."""
+    output = np.arange(16.0).reshape(4, 4)
+    fig = plot_conv_windows(SEED_IMAGE, 3, stride=2, padding=1, output=output)
+    background = fig.axes[0].get_images()[0].get_array()
+    assert background[0, 0] < 1.0 and background[1, 1] == 1.0  # padding vs. image
+    texts = {t.get_text() for t in fig.axes[1].texts}
+    assert {"0", "15"} <= texts
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"image": np.zeros((2, 8, 8))}, "2-D"),
+        ({"kernel_size": 9}, "does not fit"),
+        ({"positions": [(6, 0)]}, "outside"),
+        ({"output": np.zeros((5, 5))}, "expected (6, 6)"),
+    ],
+)
+def test_plot_conv_windows_explains_bad_arguments(kwargs, message):
+    """Wrong shapes or positions raise a ValueError that says what is wrong."""
+    args = {"image": SEED_IMAGE, "kernel_size": 3, **kwargs}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        plot_conv_windows(args.pop("image"), args.pop("kernel_size"), **args)
+
+
+def test_show_feature_maps_gives_one_row_per_layer_capped_at_max_channels():
+    """A dict of maps: rows in order, at most max_channels images each, labelled with shapes."""
+    maps = {
+        "conv1": torch.rand(1, 6, 28, 28),
+        "pool1": np.random.default_rng(0).random((6, 14, 14)),
+        "conv2": np.random.default_rng(1).random((16, 10, 10)),
+    }
+    fig = show_feature_maps(maps, max_channels=4)
+    assert len(fig.axes) == 12
+    labels = [ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()]
+    assert labels == ["conv1\n6x28x28", "pool1\n6x14x14", "conv2\n16x10x10"]
+    np.testing.assert_allclose(fig.axes[4].get_images()[0].get_array(), maps["pool1"][0])
+
+
+def test_show_feature_maps_accepts_a_single_layer():
+    """One (C, H, W) array gives one row of C images; a 2-D map counts as one channel."""
+    assert len(show_feature_maps(np.zeros((3, 5, 5))).axes) == 3
+    assert len(show_feature_maps(np.zeros((5, 5))).axes) == 1
+    with pytest.raises(ValueError, match="expected"):
+        show_feature_maps(np.zeros((1, 2, 3, 4, 5)))
+
+
+def test_notebook_02_figures_leave_pyplot_alone():
+    """Like the other helpers, they return detached figures: pyplot has none open after."""
+    plt.close("all")
+    plot_conv_windows(SEED_IMAGE, 3)
+    show_feature_maps(np.zeros((2, 4, 4)))
+    assert plt.get_fignums() == []

@@ -159,7 +159,14 @@ def test_regression_targets_train_with_nan_accuracy():
     torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(1, 32), nn.Tanh(), nn.Linear(32, 1))
     history = fit(
-        net, (X, y), epochs=30, batch_size=16, lr=1e-2, loss_fn=nn.MSELoss(), progress=False
+        net,
+        (X, y),
+        epochs=30,
+        batch_size=16,
+        lr=1e-2,
+        loss_fn=nn.MSELoss(),
+        device="cpu",
+        progress=False,
     )
     assert history.train_loss[-1] < 0.1 * history.train_loss[0]
     assert math.isnan(history.train_acc[-1])
