@@ -1,0 +1,227 @@
+"""The whole series on this machine: every solution notebook's run time and accuracy, in one table.
+
+    python benchmarks/series.py [ID ...] [--grading-students 2] [--grading-jobs 2]
+                                [--skip-grading] [--skip-roofs]
+
+1. Executes each solution notebook (``solutions/<id>/<id>.ipynb``, or the ids given) headless
+   with nbclient, one after the other, in its own folder, with ``OMP_NUM_THREADS=1`` as the test
+   suite's kernels run; times each (kernel start included) and reads the accuracy it printed.
+2. Runs ``benchmarks/grading.py`` (plain sequential nbgrader against ``python -m autograder
+   grade --jobs J``) with a small class and collects its throughput ratio.
+3. Runs ``benchmarks/roofs_speed.py`` when it exists and collects its last line.
+
+Accuracy convention (see benchmarks/README.md): a notebook reports the accuracy of a trained
+model with a printed line ``test accuracy: 0.957``, optionally led by the model's name
+(``LeNet test accuracy: 0.971``, ``transformer test accuracy: 0.884``); the colon may be ``=`` or
+left out, the number is a fraction or a percentage (``95.7%``). The name is what precedes the
+words on the line or in the clause (``...; ViT test accuracy 0.955`` names ``ViT``). A line where
+other words follow ``test accuracy`` (``test accuracy of the MLP above: 0.95``) is commentary and
+is not read. For each name the last such line counts.
+
+Target: all five notebooks together in <= 6 minutes on 2 CPU cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+from autograder.course import REPO_ROOT, assignment_ids, source_notebook
+
+TARGET_SECONDS = 6 * 60
+CURRICULUM_SIZE = 5
+BENCHMARKS = Path(__file__).resolve().parent
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_ACCURACY = re.compile(
+    r"\btest accuracy[ \t]*[:=]?[ \t]*(?P<value>\d+(?:\.\d+)?)[ \t]*(?P<percent>%)?",
+    re.IGNORECASE,
+)
+# The model's name is what precedes "test accuracy" on its line, back to the start of the line
+# or of the clause: "This notebook ran in 84 s; ViT test accuracy 0.955" names "ViT".
+_CLAUSE_BREAK = re.compile(r"[;,:=!?]|\.\s")
+
+
+def output_text(nb: nbformat.NotebookNode) -> str:
+    """Everything the notebook printed or displayed as text, cell after cell, ANSI codes removed."""
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.get("output_type") == "stream" and out.get("name") == "stdout":
+                parts.append(out.get("text", ""))
+            elif out.get("output_type") in ("execute_result", "display_data"):
+                parts.append(out.get("data", {}).get("text/plain", ""))
+    # A progress bar's carriage returns overwrite a line: keep what was left visible.
+    text = "\n".join(parts)
+    lines = [line.rsplit("\r", 1)[-1] for line in text.splitlines()]
+    return _ANSI.sub("", "\n".join(lines))
+
+
+def parse_accuracies(text: str) -> dict[str, float]:
+    """{model name ("" if none): accuracy as a fraction} from ``test accuracy: X`` lines."""
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        for match in _ACCURACY.finditer(line):
+            value = float(match["value"])
+            if match["percent"] or value > 1.0:
+                value /= 100.0
+            if 0.0 <= value <= 1.0:
+                label = _CLAUSE_BREAK.split(line[: match.start()])[-1].strip()
+                found[label] = value
+    return found
+
+
+@dataclass
+class Row:
+    item: str
+    seconds: float | None
+    result: str
+
+
+def run_notebook(path: Path, timeout: int) -> Row:
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    status = ""
+    try:
+        # The kernel's own stderr is only its start-up chatter; cell output comes over ZMQ.
+        client.execute(stderr=subprocess.DEVNULL)
+    except DeadKernelError:
+        status = "KERNEL DIED (out of memory?); "
+    except CellTimeoutError:
+        status = f"TIMEOUT (a cell ran over {timeout} s); "
+    except CellExecutionError as err:
+        status = f"ERROR {getattr(err, 'ename', type(err).__name__)}; "
+    seconds = time.perf_counter() - start
+    accuracies = parse_accuracies(output_text(nb))
+    shown = ", ".join(f"{k} {v:.3f}".strip() for k, v in accuracies.items())
+    result = status + (f"test accuracy {shown}" if accuracies else "no 'test accuracy:' line")
+    return Row(path.parent.name, seconds, result)
+
+
+def run_script(args: list[str], timeout: int) -> tuple[float, int, str]:
+    """(seconds, exit status, output) of a benchmark script run with this interpreter.
+
+    The output is its stdout, and its stderr too when it failed (warnings stay out otherwise).
+    """
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(
+            [sys.executable, *args], capture_output=True, text=True, timeout=timeout, cwd=REPO_ROOT
+        )
+        code = done.returncode
+        output = done.stdout + (done.stderr if code else "")
+    except subprocess.TimeoutExpired as err:
+        code = -1
+        output = _text(err.stdout) + _text(err.stderr) + f"\n(timed out after {timeout} s)"
+    return time.perf_counter() - start, code, output
+
+
+def _text(data: bytes | str | None) -> str:
+    return data.decode(errors="replace") if isinstance(data, bytes) else data or ""
+
+
+def grading_row(students: int, jobs: int, timeout: int) -> Row:
+    script = BENCHMARKS / "grading.py"
+    seconds, code, output = run_script(
+        [str(script), "--students", str(students), "--jobs", str(jobs)], timeout
+    )
+    print(_indent(output))
+    ratio = re.search(r"throughput ratio nbgrader / autograder: ([\d.]+)x", output)
+    overhead = re.search(r"overhead per submission over bare execution: ([-\d.]+)", output)
+    if code != 0 or not ratio:
+        return Row("grader throughput", seconds, f"FAILED (exit {code}), see its output above")
+    result = (
+        f"nbgrader / autograder {ratio[1]}x with {students} students, --jobs {jobs} (target >= 1.7)"
+    )
+    if overhead:
+        result += f"; overhead {overhead[1]} job-slot s per submission (target <= 2)"
+    return Row("grader throughput", seconds, result)
+
+
+def roofs_row(timeout: int) -> Row:
+    script = BENCHMARKS / "roofs_speed.py"
+    if not script.is_file():
+        return Row("roof generator", None, "benchmarks/roofs_speed.py is not there yet")
+    seconds, code, output = run_script([str(script)], timeout)
+    print(_indent(output))
+    lines = [line for line in output.splitlines() if line.strip()]
+    last = lines[-1].strip() if lines else "(no output)"
+    return Row("roof generator", seconds, last if code == 0 else f"FAILED (exit {code}): {last}")
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.rstrip().splitlines())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("ids", nargs="*", help="assignment ids (default: every solution notebook)")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds per notebook cell")
+    parser.add_argument("--grading-students", type=int, default=2)
+    parser.add_argument("--grading-jobs", type=int, default=2)
+    parser.add_argument("--skip-grading", action="store_true")
+    parser.add_argument("--skip-roofs", action="store_true")
+    args = parser.parse_args()
+
+    # Kernels and the scripts below inherit these: one BLAS/OpenMP thread per process (as in the
+    # test suite), headless plotting, and this checkout's packages importable.
+    os.environ["OMP_NUM_THREADS"] = "1"
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])
+    )
+    ids = args.ids or assignment_ids()
+    load = os.getloadavg()[0]
+    print(
+        f"series on {os.cpu_count()} CPU cores, load average {load:.1f} at the start; "
+        f"notebooks: {', '.join(ids)}"
+    )
+
+    rows = []
+    for assignment in ids:
+        row = run_notebook(source_notebook(assignment), args.timeout)
+        print(f"  {row.item}: {row.seconds:.1f} s, {row.result}", flush=True)
+        rows.append(row)
+    total = sum(r.seconds or 0.0 for r in rows)
+    verdict = "within" if total <= TARGET_SECONDS else "OVER"
+    if len(rows) < CURRICULUM_SIZE:
+        verdict = f"{verdict} so far, {TARGET_SECONDS - total:.0f} s left for the others;"
+    rows.append(
+        Row(
+            f"notebooks total ({len(rows)} of {CURRICULUM_SIZE})",
+            total,
+            f"{verdict} target: all {CURRICULUM_SIZE} in <= {TARGET_SECONDS} s on 2 cores",
+        )
+    )
+    if not args.skip_grading:
+        rows.append(grading_row(args.grading_students, args.grading_jobs, timeout=3600))
+    if not args.skip_roofs:
+        rows.append(roofs_row(timeout=1800))
+
+    width = max(len(r.item) for r in rows)
+    print(f"\n{'item':<{width}}  {'seconds':>8}  result")
+    for r in rows:
+        seconds = f"{r.seconds:8.1f}" if r.seconds is not None else f"{'-':>8}"
+        print(f"{r.item:<{width}}  {seconds}  {r.result}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
