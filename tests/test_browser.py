@@ -90,7 +90,7 @@ class Lab:
     log: Path
     process: subprocess.Popen
 
-    def get(self, path: str, timeout: float = 10.0) -> tuple[int, str, str]:
+    def get(self, path: str, timeout: float = 60.0) -> tuple[int, str, str]:
         """GET ``path`` with the token header; returns (status, final URL, body)."""
         request = urllib.request.Request(
             self.url + path, headers={"Authorization": f"token {self.token}"}
