@@ -93,7 +93,7 @@ def roof_images(n: int) -> tuple[torch.Tensor, torch.Tensor, str]:
         X = torch.rand(n, 3, 64, 64, generator=generator)
         y = torch.randint(0, 3, (n,), generator=generator)
         return X, y, "STAND-IN random 64x64 RGB tensors (course_utils.roofs is not here yet)"
-    # Rendering runs on the CPU (about 80 images/s per core); throughput does not depend on the
+    # Rendering runs on the CPU (a few hundred images/s per core); throughput does not depend on the
     # pixels, so a larger set repeats the first UNIQUE_ROOFS images.
     unique = min(n, UNIQUE_ROOFS)
     start = time.perf_counter()

@@ -8,7 +8,7 @@
    suite's kernels run; times each (kernel start included) and reads the accuracy it printed.
 2. Runs ``benchmarks/grading.py`` (plain sequential nbgrader against ``python -m autograder
    grade --jobs J``) with a small class and collects its throughput ratio.
-3. Runs ``benchmarks/roofs_speed.py`` when it exists and collects its last line.
+3. Runs ``benchmarks/roofs_speed.py`` (one core) when it exists and collects its speeds.
 
 Accuracy convention (see benchmarks/README.md): a notebook reports the accuracy of a trained
 model with a printed line ``test accuracy: 0.957``, optionally led by the model's name
@@ -49,6 +49,7 @@ _ACCURACY = re.compile(
 )
 # The model's name is what precedes "test accuracy" on its line, back to the start of the line
 # or of the clause: "This notebook ran in 84 s; ViT test accuracy 0.955" names "ViT".
+_ROOFS_ROW = re.compile(r"^\s*(\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$", re.MULTILINE)
 _CLAUSE_BREAK = re.compile(r"[;,:=!?]|\.\s")
 
 
@@ -160,9 +161,17 @@ def roofs_row(timeout: int) -> Row:
         return Row("roof generator", None, "benchmarks/roofs_speed.py is not there yet")
     seconds, code, output = run_script([str(script)], timeout)
     print(_indent(output))
-    lines = [line for line in output.splitlines() if line.strip()]
-    last = lines[-1].strip() if lines else "(no output)"
-    return Row("roof generator", seconds, last if code == 0 else f"FAILED (exit {code}): {last}")
+    # Its table rows read "<config> <size> <img/s wall> <img/s CPU>".
+    rows = _ROOFS_ROW.findall(output)
+    if code != 0 or not rows:
+        lines = [line.strip() for line in output.splitlines() if line.strip()]
+        return Row("roof generator", seconds, f"FAILED (exit {code}): {lines[-1:] or ''}")
+    speeds = "; ".join(
+        f"{size}x{size}{'' if config == 'default' else f' ({config})'}: {cpu} img/s per core"
+        f" ({wall} wall)"
+        for config, size, wall, cpu in rows
+    )
+    return Row("roof generator", seconds, speeds)
 
 
 def _indent(text: str) -> str:
