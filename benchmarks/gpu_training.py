@@ -7,9 +7,8 @@ batch size, and the same images:
 
 - LeNet-5 on the bundled MNIST training set (4,000 images, 28x28, batch 64);
 - ResNet-18 (torchvision, ``weights=None``, 3 classes) on 64x64 synthetic roofs from
-  ``course_utils.roofs`` (batch 128; 1,024 rendered images repeated to ``--roofs``). Until that
-  module is on this branch the script uses random 64x64 RGB tensors instead and says so in its
-  output: throughput does not depend on the pixels.
+  ``course_utils.roofs`` (batch 128; 1,024 rendered images repeated to ``--roofs``: throughput
+  does not depend on the pixels, and rendering costs CPU time).
 
 The two loops:
 
@@ -46,6 +45,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from course_utils.data import load_mnist
 from course_utils.device import amp_dtype
+from course_utils.roofs import generate_roofs, to_chw_float
 from course_utils.training import fit
 
 TARGET_RATIO = 3.0
@@ -86,15 +86,8 @@ def resnet18() -> nn.Module:
 
 def roof_images(n: int) -> tuple[torch.Tensor, torch.Tensor, str]:
     """(X (n, 3, 64, 64) float32 in [0, 1], y (n,) int64, a description of where they came from)."""
-    try:
-        from course_utils.roofs import generate_roofs, to_chw_float
-    except ImportError:
-        generator = torch.Generator().manual_seed(0)
-        X = torch.rand(n, 3, 64, 64, generator=generator)
-        y = torch.randint(0, 3, (n,), generator=generator)
-        return X, y, "STAND-IN random 64x64 RGB tensors (course_utils.roofs is not here yet)"
-    # Rendering runs on the CPU (a few hundred images/s per core); throughput does not depend on the
-    # pixels, so a larger set repeats the first UNIQUE_ROOFS images.
+    # Rendering runs on the CPU (a few hundred images/s per core); throughput does not depend
+    # on the pixels, so a larger set repeats the first UNIQUE_ROOFS images.
     unique = min(n, UNIQUE_ROOFS)
     start = time.perf_counter()
     images, labels = generate_roofs(unique, seed=0, size=64)
