@@ -171,7 +171,8 @@ def check_unchanged(before: Any, after: Any, *, name: str = "input") -> None:
     if not np.array_equal(_to_numpy(before, name), _to_numpy(after, name)):
         raise AssertionError(
             f"Your function changed its argument `{name}` in place. Work on a copy "
-            f"(e.g. `{name} = {name}.copy()`) or build a new array instead."
+            f"(`{name} = {name}.copy()` for an array, `{name} = {name}.clone()` for a tensor) "
+            "or build a new one instead."
         )
 
 
