@@ -18,6 +18,7 @@ the overhead per submission over bare execution, counted in job-slot seconds:
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -72,6 +73,11 @@ def main() -> int:
     parser.add_argument("--students", type=int, default=6)
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
+    # Every side gets one BLAS/torch thread per kernel, what the grader gives each of its 2 jobs
+    # on 2 cores: with the libraries' default, a lone notebook-01 kernel runs several times
+    # slower here (NumPy's and torch's pools contend), which would flatter the comparison.
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
 
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         tmp = Path(tmp)
