@@ -3,10 +3,10 @@
 Data can be an ``(X, y)`` tuple of ndarrays or tensors, a ``torch.utils.data.Dataset`` or a
 ``DataLoader``. In-memory data (tuples, ``TensorDataset``) is copied to the device once and
 batched by slicing a fresh permutation each epoch: no ``DataLoader``, whose per-sample indexing
-and collation are slow next to a small model. Running sums of the loss and of correct predictions
-read back once per epoch, so the GPU never waits for Python. On CUDA, ``fit`` also uses mixed precision
-(``amp_dtype``) and channels-last memory for convolutional models; on the CPU it is a plain
-float32 loop.
+and collation are slow next to a small model. Running sums of the loss and of the correct
+predictions stay on the device and are read back once per epoch, so the GPU never waits for
+Python. On CUDA, ``fit`` also uses mixed precision (``amp_dtype``) and channels-last memory for
+convolutional models; on the CPU it is a plain float32 loop.
 """
 
 from __future__ import annotations
