@@ -3,10 +3,10 @@
 Data can be an ``(X, y)`` tuple of ndarrays or tensors, a ``torch.utils.data.Dataset`` or a
 ``DataLoader``. In-memory data (tuples, ``TensorDataset``) is copied to the device once and
 batched by slicing a fresh permutation each epoch: no ``DataLoader``, whose per-sample indexing
-and collation are slow next to a small model. Losses and predictions stay on the device and are
-read back once per epoch, so the GPU never waits for Python. On CUDA, ``fit`` also uses mixed precision
-(``amp_dtype``) and channels-last memory for convolutional models; on the CPU it is a plain
-float32 loop.
+and collation are slow next to a small model. Running sums of the loss and of the correct
+predictions stay on the device and are read back once per epoch, so the GPU never waits for
+Python. On CUDA, ``fit`` also uses mixed precision (``amp_dtype``) and channels-last memory for
+convolutional models; on the CPU it is a plain float32 loop.
 """
 
 from __future__ import annotations
@@ -221,14 +221,16 @@ def _run_epoch(
     Returns:
         (mean loss, accuracy or NaN, number of samples), read from the device once, at the end.
     """
-    losses: list[torch.Tensor] = []
-    predicted: list[torch.Tensor] = []
-    targets: list[torch.Tensor] = []
-    sizes: list[int] = []
+    # Running sums stay on the device and are updated in place: no per-batch sync, no per-batch
+    # tensors kept alive for the whole epoch.
+    loss_sum = torch.zeros((), device=batches.device)
+    correct = torch.zeros((), dtype=torch.int64, device=batches.device)
+    n = 0
+    classify = False
     for X, y in batches:
         with autocast():
             output = model(X)
-            if check and not sizes:
+            if check and n == 0:
                 _check_output(output, y)
             loss = loss_fn(output, y)
         if optimizer is not None:
@@ -240,23 +242,19 @@ def _run_epoch(
                 scaler.scale(loss).backward()
                 scaler.step(optimizer)
                 scaler.update()
-        losses.append(loss.detach())
-        sizes.append(len(y))
-        if not y.is_floating_point():  # compared once per epoch: one op per batch, not three
-            predicted.append(output.argmax(1))
-            targets.append(y)
+        size = y.shape[0]  # not len(y): Tensor.__len__ is a slower Python-level call
+        # loss is a batch mean (reduction="mean"): weighting it by the batch size sums samples.
+        loss_sum.add_(loss.detach(), alpha=size)
+        classify = not y.is_floating_point()
+        if classify:
+            correct.add_((output.argmax(1) == y).sum())
+        n += size
         if bar is not None:
             bar.update()
-    if not sizes:
+    if n == 0:
         raise ValueError("the data is empty: no batches to run.")
-    weights = torch.tensor(sizes, dtype=torch.float32, device=losses[0].device)
-    # losses are batch means (reduction="mean"); weighting by batch size gives the sample mean.
-    totals = [(torch.stack(losses).float() * weights).sum()]
-    if predicted:
-        totals.append((torch.cat(predicted) == torch.cat(targets)).sum().float())
-    values = torch.stack(totals).tolist()  # the epoch's only device-to-host sync
-    n = sum(sizes)
-    return values[0] / n, (values[1] / n if predicted else math.nan), n
+    total_loss, total_correct = torch.stack([loss_sum, correct.float()]).tolist()  # the one sync
+    return total_loss / n, (total_correct / n if classify else math.nan), n
 
 
 def _autocast(amp: bool | None, device: torch.device) -> tuple[Callable, torch.dtype | None]:
