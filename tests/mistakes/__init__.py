@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Mistake"]
+__all__ = ["Mistake", "variant"]
 
 
 @dataclass(frozen=True)
@@ -28,3 +28,18 @@ class Mistake:
     test_cell: str
     source: str
     why: str
+
+
+def variant(reference: str, *edits: tuple[str, str]) -> str:
+    """The reference answer with each ``(old, new)`` edit applied exactly once.
+
+    Raises:
+        ValueError: an ``old`` text does not occur exactly once, so the edit would be ambiguous
+            or would silently do nothing.
+    """
+    source = reference
+    for old, new in edits:
+        if source.count(old) != 1:
+            raise ValueError(f"edit target must occur exactly once: {old!r}")
+        source = source.replace(old, new)
+    return source

@@ -1,24 +1,14 @@
 """Plausible student mistakes in notebook 04 (transformers); each must lose its test cell's points.
 
-Every mistake is the reference answer with one misconception edited in (see ``_variant``), so
+Every mistake is the reference answer with one misconception edited in (see ``variant``), so
 each entry differs from a correct answer by exactly the error it names.
 """
 
 from __future__ import annotations
 
-from tests.mistakes import Mistake
+from tests.mistakes import Mistake, variant
 
 ASSIGNMENT = "04_transformers"
-
-
-def _variant(reference: str, *edits: tuple[str, str]) -> str:
-    """The reference answer with each ``(old, new)`` edit applied exactly once."""
-    source = reference
-    for old, new in edits:
-        if source.count(old) != 1:
-            raise ValueError(f"edit target must occur exactly once: {old!r}")
-        source = source.replace(old, new)
-    return source
 
 
 # --- reference answers (the solution notebook's answer cells, docstrings left out) -----------
@@ -131,27 +121,27 @@ MISTAKES = [
         [
             (
                 "no 1/sqrt(d) scale",
-                _variant(SDPA, (" / math.sqrt(q.shape[-1])", "")),
+                variant(SDPA, (" / math.sqrt(q.shape[-1])", "")),
             ),
             (
                 "scale by d instead of sqrt(d)",
-                _variant(SDPA, ("math.sqrt(q.shape[-1])", "q.shape[-1]")),
+                variant(SDPA, ("math.sqrt(q.shape[-1])", "q.shape[-1]")),
             ),
             (
                 "scale by sqrt of the value size dv",
-                _variant(SDPA, ("math.sqrt(q.shape[-1])", "math.sqrt(v.shape[-1])")),
+                variant(SDPA, ("math.sqrt(q.shape[-1])", "math.sqrt(v.shape[-1])")),
             ),
             (
                 "softmax over the queries",
-                _variant(SDPA, ("torch.softmax(scores, dim=-1)", "torch.softmax(scores, dim=-2)")),
+                variant(SDPA, ("torch.softmax(scores, dim=-1)", "torch.softmax(scores, dim=-2)")),
             ),
             (
                 "mask convention flipped (True = hide)",
-                _variant(SDPA, ("masked_fill(~mask,", "masked_fill(mask,")),
+                variant(SDPA, ("masked_fill(~mask,", "masked_fill(mask,")),
             ),
             (
                 "mask applied after the softmax without renormalising",
-                _variant(
+                variant(
                     SDPA,
                     (
                         '        scores = scores.masked_fill(~mask, float("-inf"))\n',
@@ -167,7 +157,7 @@ MISTAKES = [
             ),
             (
                 "softmax without subtracting the maximum",
-                _variant(
+                variant(
                     SDPA,
                     (
                         "torch.softmax(scores, dim=-1)",
@@ -182,7 +172,7 @@ MISTAKES = [
         [
             (
                 "heads interleaved feature by feature",
-                _variant(
+                variant(
                     MHA,
                     (
                         "reshape(B, N, 3, self.num_heads, self.head_dim)",
@@ -193,7 +183,7 @@ MISTAKES = [
             ),
             (
                 "q, k, v interleaved per head",
-                _variant(
+                variant(
                     MHA,
                     (
                         "reshape(B, N, 3, self.num_heads, self.head_dim)",
@@ -204,15 +194,15 @@ MISTAKES = [
             ),
             (
                 "heads merged by reshape without transpose",
-                _variant(MHA, ("out.transpose(1, 2).reshape(B, N, dim)", "out.reshape(B, N, dim)")),
+                variant(MHA, ("out.transpose(1, 2).reshape(B, N, dim)", "out.reshape(B, N, dim)")),
             ),
             (
                 "no output projection",
-                _variant(MHA, ("        out = self.proj(out)\n", "")),
+                variant(MHA, ("        out = self.proj(out)\n", "")),
             ),
             (
                 "scale by sqrt(dim) instead of sqrt(head_dim)",
-                _variant(
+                variant(
                     MHA,
                     (
                         "scaled_dot_product_attention(q, k, v, mask)",
@@ -222,7 +212,7 @@ MISTAKES = [
             ),
             (
                 "nn.MultiheadAttention's mask convention (True = hide)",
-                _variant(
+                variant(
                     MHA,
                     (
                         "scaled_dot_product_attention(q, k, v, mask)",
@@ -237,7 +227,7 @@ MISTAKES = [
         [
             (
                 "unbiased variance (divide by D - 1)",
-                _variant(
+                variant(
                     LAYER_NORM,
                     (
                         "((x - mean) ** 2).mean(dim=-1, keepdim=True)",
@@ -247,7 +237,7 @@ MISTAKES = [
             ),
             (
                 "normalised over the batch axis",
-                _variant(
+                variant(
                     LAYER_NORM,
                     ("x.mean(dim=-1, keepdim=True)", "x.mean(dim=0, keepdim=True)"),
                     (
@@ -258,15 +248,15 @@ MISTAKES = [
             ),
             (
                 "eps added to the standard deviation",
-                _variant(LAYER_NORM, ("torch.sqrt(var + eps)", "(torch.sqrt(var) + eps)")),
+                variant(LAYER_NORM, ("torch.sqrt(var + eps)", "(torch.sqrt(var) + eps)")),
             ),
             (
                 "eps left out",
-                _variant(LAYER_NORM, ("torch.sqrt(var + eps)", "torch.sqrt(var)")),
+                variant(LAYER_NORM, ("torch.sqrt(var + eps)", "torch.sqrt(var)")),
             ),
             (
                 "gamma and beta swapped",
-                _variant(LAYER_NORM, ("* gamma + beta", "* beta + gamma")),
+                variant(LAYER_NORM, ("* gamma + beta", "* beta + gamma")),
             ),
         ],
     ),
@@ -275,7 +265,7 @@ MISTAKES = [
         [
             (
                 "exponent j / dim with the column index j",
-                _variant(
+                variant(
                     SINUSOIDAL,
                     ("    pe[:, 0::2] = torch.sin(angle)\n", ""),
                     ("    pe[:, 1::2] = torch.cos(angle[:, : dim // 2])\n", ""),
@@ -289,7 +279,7 @@ MISTAKES = [
             ),
             (
                 "sin and cos swapped",
-                _variant(
+                variant(
                     SINUSOIDAL,
                     ("pe[:, 0::2] = torch.sin(angle)", "pe[:, 0::2] = torch.cos(angle)"),
                     (
@@ -300,7 +290,7 @@ MISTAKES = [
             ),
             (
                 "sines and cosines in two halves, not interleaved",
-                _variant(
+                variant(
                     SINUSOIDAL,
                     (
                         "pe[:, 0::2] = torch.sin(angle)",
@@ -314,7 +304,7 @@ MISTAKES = [
             ),
             (
                 "frequencies multiplied instead of divided",
-                _variant(SINUSOIDAL, ("position / 10000 **", "position * 10000 **")),
+                variant(SINUSOIDAL, ("position / 10000 **", "position * 10000 **")),
             ),
         ],
     ),
@@ -323,7 +313,7 @@ MISTAKES = [
         [
             (
                 "post-norm instead of pre-norm",
-                _variant(
+                variant(
                     BLOCK,
                     ("x = x + self.attn(self.norm1(x))", "x = self.norm1(x + self.attn(x))"),
                     ("return x + self.mlp(self.norm2(x))", "return self.norm2(x + self.mlp(x))"),
@@ -331,21 +321,21 @@ MISTAKES = [
             ),
             (
                 "no residual connection around the MLP",
-                _variant(
+                variant(
                     BLOCK, ("return x + self.mlp(self.norm2(x))", "return self.mlp(self.norm2(x))")
                 ),
             ),
             (
                 "ReLU instead of GELU",
-                _variant(BLOCK, ("nn.GELU()", "nn.ReLU()")),
+                variant(BLOCK, ("nn.GELU()", "nn.ReLU()")),
             ),
             (
                 "norm1 used before both branches",
-                _variant(BLOCK, ("self.mlp(self.norm2(x))", "self.mlp(self.norm1(x))")),
+                variant(BLOCK, ("self.mlp(self.norm2(x))", "self.mlp(self.norm1(x))")),
             ),
             (
                 "mlp_ratio ignored (always 4 * dim)",
-                _variant(BLOCK, ("hidden = int(dim * mlp_ratio)", "hidden = 4 * dim")),
+                variant(BLOCK, ("hidden = int(dim * mlp_ratio)", "hidden = 4 * dim")),
             ),
         ],
     ),
@@ -354,11 +344,11 @@ MISTAKES = [
         [
             (
                 "patches in column-major order",
-                _variant(PATCH_EMBED, ("x.flatten(2)", "x.transpose(2, 3).flatten(2)")),
+                variant(PATCH_EMBED, ("x.flatten(2)", "x.transpose(2, 3).flatten(2)")),
             ),
             (
                 "reshape instead of transpose to put dim last",
-                _variant(
+                variant(
                     PATCH_EMBED,
                     (
                         "x.flatten(2).transpose(1, 2)",
@@ -368,11 +358,11 @@ MISTAKES = [
             ),
             (
                 "num_patches not squared",
-                _variant(PATCH_EMBED, ("(img_size // patch_size) ** 2", "img_size // patch_size")),
+                variant(PATCH_EMBED, ("(img_size // patch_size) ** 2", "img_size // patch_size")),
             ),
             (
                 "overlapping patches (stride 1)",
-                _variant(PATCH_EMBED, (", stride=patch_size)", ")")),
+                variant(PATCH_EMBED, (", stride=patch_size)", ")")),
             ),
         ],
     ),
@@ -381,15 +371,15 @@ MISTAKES = [
         [
             (
                 "average of all tokens instead of the class token",
-                _variant(VIT, ("self.norm(x[:, 0])", "self.norm(x.mean(dim=1))")),
+                variant(VIT, ("self.norm(x[:, 0])", "self.norm(x.mean(dim=1))")),
             ),
             (
                 "no final layer norm",
-                _variant(VIT, ("self.head(self.norm(x[:, 0]))", "self.head(x[:, 0])")),
+                variant(VIT, ("self.head(self.norm(x[:, 0]))", "self.head(x[:, 0])")),
             ),
             (
                 "no position embedding for the class token",
-                _variant(
+                variant(
                     VIT,
                     (
                         "x = torch.cat([cls, x], dim=1) + self.pos_embed",
@@ -399,7 +389,7 @@ MISTAKES = [
             ),
             (
                 "class token appended last",
-                _variant(
+                variant(
                     VIT,
                     ("torch.cat([cls, x], dim=1)", "torch.cat([x, cls], dim=1)"),
                     ("self.norm(x[:, 0])", "self.norm(x[:, -1])"),
@@ -407,11 +397,11 @@ MISTAKES = [
             ),
             (
                 "position embeddings never added",
-                _variant(VIT, (" + self.pos_embed\n", "\n")),
+                variant(VIT, (" + self.pos_embed\n", "\n")),
             ),
             (
                 "blocks kept in a plain Python list",
-                _variant(
+                variant(
                     VIT,
                     ("nn.Sequential(*[", "["),
                     ("for _ in range(depth)])", "for _ in range(depth)]"),

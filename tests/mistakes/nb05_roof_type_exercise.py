@@ -2,24 +2,14 @@
 
 The trained models' accuracy is graded on held-out roofs; the mistakes here are in the pieces
 whose tests run before training: the transforms and the two architectures. Every mistake is the
-reference answer with one misconception edited in (see ``_variant``).
+reference answer with one misconception edited in (see ``variant``).
 """
 
 from __future__ import annotations
 
-from tests.mistakes import Mistake
+from tests.mistakes import Mistake, variant
 
 ASSIGNMENT = "05_roof_type_exercise"
-
-
-def _variant(reference: str, *edits: tuple[str, str]) -> str:
-    """The reference answer with each ``(old, new)`` edit applied exactly once."""
-    source = reference
-    for old, new in edits:
-        if source.count(old) != 1:
-            raise ValueError(f"edit target must occur exactly once: {old!r}")
-        source = source.replace(old, new)
-    return source
 
 
 # --- reference answers (the solution notebook's answer cells, docstrings left out) -----------
@@ -96,7 +86,7 @@ MISTAKES = [
     Mistake(
         "transforms",
         "test_transforms",
-        _variant(TRANSFORMS, ("eval_transform = T.Identity()", "eval_transform = train_transform")),
+        variant(TRANSFORMS, ("eval_transform = T.Identity()", "eval_transform = train_transform")),
         "augments the test images too",
     ),
     Mistake(
@@ -108,7 +98,7 @@ MISTAKES = [
     Mistake(
         "transforms",
         "test_transforms",
-        _variant(
+        variant(
             TRANSFORMS,
             ("T.RandomHorizontalFlip(),", "T.RandomHorizontalFlip(p=1.0),"),
             ("RandomQuarterTurn(),\n", ""),
@@ -119,7 +109,7 @@ MISTAKES = [
     Mistake(
         "transforms",
         "test_transforms",
-        _variant(
+        variant(
             TRANSFORMS,
             (
                 "RandomQuarterTurn(),",
@@ -131,7 +121,7 @@ MISTAKES = [
     Mistake(
         "transforms",
         "test_transforms",
-        _variant(
+        variant(
             TRANSFORMS,
             (
                 "T.RandomHorizontalFlip(),",
@@ -143,7 +133,7 @@ MISTAKES = [
     Mistake(
         "transforms",
         "test_transforms",
-        _variant(
+        variant(
             TRANSFORMS,
             (
                 "eval_transform = T.Identity()",
@@ -156,19 +146,19 @@ MISTAKES = [
     Mistake(
         "build_roof_cnn",
         "test_build_roof_cnn",
-        _variant(CNN, ("nn.Linear(8 * w, num_classes)", "nn.Linear(8 * w, 3)")),
+        variant(CNN, ("nn.Linear(8 * w, num_classes)", "nn.Linear(8 * w, 3)")),
         "head hard-codes 3 classes",
     ),
     Mistake(
         "build_roof_cnn",
         "test_build_roof_cnn",
-        _variant(CNN, ("*conv_bn_relu(3, w, stride=2),", "*conv_bn_relu(1, w, stride=2),")),
+        variant(CNN, ("*conv_bn_relu(3, w, stride=2),", "*conv_bn_relu(1, w, stride=2),")),
         "first convolution expects grayscale",
     ),
     Mistake(
         "build_roof_cnn",
         "test_build_roof_cnn",
-        _variant(
+        variant(
             CNN,
             (
                 "nn.AdaptiveAvgPool2d(1),\n        nn.Flatten(),\n        nn.Linear(8 * w, num_classes),",
@@ -191,13 +181,13 @@ MISTAKES = [
     Mistake(
         "build_roof_transformer",
         "test_build_roof_transformer",
-        _variant(TRANSFORMER, ("    return RoofViT(num_classes)\n", "    return RoofViT(3)\n")),
+        variant(TRANSFORMER, ("    return RoofViT(num_classes)\n", "    return RoofViT(3)\n")),
         "ignores num_classes",
     ),
     Mistake(
         "build_roof_transformer",
         "test_build_roof_transformer",
-        _variant(
+        variant(
             TRANSFORMER,
             ("            batch_first=True, norm_first=True,", "            norm_first=True,"),
         ),
@@ -206,7 +196,7 @@ MISTAKES = [
     Mistake(
         "build_roof_transformer",
         "test_build_roof_transformer",
-        _variant(
+        variant(
             TRANSFORMER,
             (
                 "self.head(self.norm(self.blocks(tokens))[:, 0])",
