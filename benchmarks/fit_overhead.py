@@ -1,6 +1,6 @@
 """What does ``course_utils.training.fit`` cost over a bare training loop on the CPU?
 
-    python benchmarks/fit_overhead.py [--repeats 15] [--epochs 1] [--threads 1] [--check]
+    python benchmarks/fit_overhead.py [--repeats 41] [--epochs 1] [--threads 1] [--check]
 
 Both train the same models on the same data: the bundled MNIST training set (4,000 images) held
 as float32 tensors, batch size 64, Adam, cross-entropy; an MLP (784-128-10, the cheapest batch,
@@ -129,7 +129,7 @@ def measure(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=15, help="timed pairs per model")
+    parser.add_argument("--repeats", type=int, default=41, help="timed pairs per model")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
