@@ -113,7 +113,7 @@ class RoofViT(nn.Module):
 RECIPES = {
     "mlp": (pixel_mlp, 8, 3e-4, False),
     "cnn": (roof_cnn, 20, 3e-3, True),
-    "transformer": (RoofViT, 25, 2e-3, True),
+    "transformer": (RoofViT, 30, 2e-3, True),
 }
 
 

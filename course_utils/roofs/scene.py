@@ -34,7 +34,7 @@ class RenderConfig:
 
     The defaults are calibrated (``benchmarks/roofs_calibration.py``) for notebook 05's CPU
     budget: an MLP on pixels stays far below a small CNN (about 0.6 against 0.95), and a small
-    transformer trained from scratch reaches about 0.87. Harder settings (more neighbours,
+    transformer trained from scratch reaches about 0.88. Harder settings (more neighbours,
     trees and crops, flatter light) left the transformer below 0.8 within that budget. Lengths are fractions of the image side; angles in degrees;
     pixel amounts (blur) are for a 64-pixel image and scale with the size.
 
