@@ -246,8 +246,8 @@ def main() -> int:
         )
         print(f"{r.item:<{width}}  {wall}  {cpu}  {r.result}")
     print(
-        "(wall s: elapsed time, kernel start included; CPU s: the kernel's own CPU time, close to"
-        " what the notebook takes on an idle machine with its one thread)"
+        "(wall s: elapsed time, kernel start included; CPU s: the kernel's own CPU time, all"
+        " its threads together, so it can exceed the wall time)"
     )
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0
