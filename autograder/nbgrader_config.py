@@ -13,7 +13,7 @@ __all__ = ["course_config"]
 
 
 def course_config(
-    *, reference_directory: str = "", cell_timeout: int = 300, execute: bool = True
+    *, reference_directory: str = "", cell_timeout: int = 600, execute: bool = True
 ) -> Config:
     """nbgrader settings shared by release and grading.
 
