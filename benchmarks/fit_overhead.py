@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
+from benchmark_models import lenet  # this folder: the script's own sys.path entry
 from torch import nn
 
 from course_utils.data import load_mnist
@@ -40,16 +41,6 @@ TARGET_OVERHEAD = 0.05
 def mlp() -> nn.Module:
     """The MLP of notebook 01: 784 -> 128 -> ReLU -> 10."""
     return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
-
-
-def lenet() -> nn.Module:
-    """LeNet-5 for 28x28 inputs (padding 2 on the first convolution, max pooling, ReLU)."""
-    return nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
-    )  # fmt: skip
 
 
 MODELS: dict[str, Callable[[], nn.Module]] = {"MLP": mlp, "LeNet": lenet}

@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
+from benchmark_models import lenet  # this folder: the script's own sys.path entry
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.flop_counter import FlopCounterMode
@@ -66,16 +67,6 @@ PEAK_TFLOPS: dict[str, tuple[str, float]] = {
     "T4": ("fp16", 65.0),
     "V100": ("fp16", 125.0),
 }
-
-
-def lenet() -> nn.Module:
-    """LeNet-5 for 28x28 digits, as on the slides but with ReLU and padding 2 on conv1."""
-    return nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
-    )  # fmt: skip
 
 
 def resnet18() -> nn.Module:
