@@ -1,4 +1,4 @@
-"""Repository-wide pytest setup: headless plotting and a marker for notebook runs (nbval)."""
+"""Repository-wide pytest setup: the environment test kernels inherit, and a notebook marker."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # The course's CPU workloads are small: one thread per process is fastest, and NumPy's and torch's
 # thread pools spinning against each other on 2 cores made notebook 01 six times slower.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-# nbval reads a cell's messages only after the cell has ended, and ZeroMQ drops what overflows its
-# queues (about 2,000 messages), the final "idle" among them; nbval then fails the cell with
-# "Timeout of 5 seconds exceeded waiting for output" (nbval issues #136 and #231). A tqdm widget
-# bar sends 3 messages per refresh, 10 refreshes a second: notebook 05's CNN cell sent 1,260 in
-# 67 s and failed once in CI. One refresh every 5 s (tqdm reads TQDM_* defaults) keeps it near 50.
+# nbval reads a cell's messages only after the cell has ended, and ZeroMQ drops what overflows
+# its queues (1,000 messages a side by default), the final "idle" among them; nbval then fails
+# the cell with "Timeout of 5 seconds exceeded waiting for output" (nbval issues #136, #231).
+# A tqdm widget bar sends 3 messages per refresh, 10 refreshes a second: notebook 05's CNN cell
+# sent 1,260 in 67 s and failed once in CI. With one refresh every 5 s (tqdm reads TQDM_*
+# defaults from the environment) it sends 136.
 os.environ.setdefault("TQDM_MININTERVAL", "5")
 
 
