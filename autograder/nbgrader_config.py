@@ -12,14 +12,14 @@ from traitlets.config import Config
 __all__ = ["course_config"]
 
 
-def course_config(
-    *, reference_directory: str = "", cell_timeout: int = 600, execute: bool = True
-) -> Config:
+def course_config(*, reference_directory: str = "", execute: bool = True) -> Config:
     """nbgrader settings shared by release and grading.
+
+    A cell may run as long under nbgrader's own commands as in the grader's sandbox
+    (``Limits.cell_seconds``).
 
     Args:
         reference_directory: where ``autograder.reference`` wrote the reference evidence.
-        cell_timeout: seconds one cell may run during autograding.
         execute: False when the notebooks arrive already executed (``python -m autograder grade``
             runs them in its sandbox first); nbgrader then only restores cells, checks evidence
             and scores, and keeps the outputs it is given.
@@ -29,6 +29,7 @@ def course_config(
 
     from autograder.course import COURSE_ID, RELEASE_DIR, SOLUTIONS_DIR
     from autograder.evidence import VerifyEvidence
+    from autograder.sandbox import Limits
 
     c = Config()
     c.CourseDirectory.course_id = COURSE_ID
@@ -37,7 +38,7 @@ def course_config(
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
     c.ClearHiddenTests.enforce_metadata = True
-    c.Execute.timeout = cell_timeout
+    c.Execute.timeout = Limits.cell_seconds
     c.Execute.interrupt_on_timeout = True
     c.Execute.allow_errors = True
     c.VerifyEvidence.reference_directory = reference_directory
