@@ -14,11 +14,8 @@ for _ in tqdm(range(300)):
 
 
 def test_a_progress_bar_sends_few_messages() -> None:
-    """nbval reads a cell's messages only after the cell ends, and ZeroMQ drops what overflows its
-    queues, the final "idle" among them (nbval then fails with "Timeout of 5 seconds exceeded
-    waiting for output"). A bar refreshing ten times a second overflowed them in a long training
-    cell, so test kernels refresh bars rarely.
-    """
+    """Test kernels refresh tqdm bars rarely, so that nbval loses none of a long cell's messages
+    (why: the TQDM_MININTERVAL comment in the root conftest.py)."""
     km, kc = start_new_kernel(kernel_name="python3")
     try:
         msg_id = kc.execute(PROGRESS_CELL)
