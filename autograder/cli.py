@@ -12,8 +12,8 @@ from autograder.bundle import BundleError, bundle
 from autograder.course import REPO_ROOT
 from autograder.demo import run_demo
 from autograder.evidence import EvidenceError
-from autograder.grade import GradingError, Outcome, grade, merge, summary, warn_if_not_isolated
-from autograder.sandbox import Limits
+from autograder.grade import GradingError, Outcome, grade, merge, summary
+from autograder.sandbox import Limits, isolation_description
 from autograder.validate import validate
 
 __all__ = ["build_parser", "main"]
@@ -67,10 +67,18 @@ def print_table(outcomes: list[Outcome]) -> None:
     print(summary(outcomes))
 
 
+_NO_SANDBOX_HELP = (
+    "run submissions without the bubblewrap sandbox (only where it cannot be installed, and for "
+    "trusted submissions only: their code can then read and change anything you can). Without "
+    "this flag, grading refuses to start on a machine that cannot sandbox"
+)
+_NO_SANDBOX = (
+    "--no-sandbox: submissions ran WITHOUT the bubblewrap sandbox, able to read and change "
+    "anything you can; use it for trusted submissions only"
+)
+
+
 def _grade(args: argparse.Namespace) -> int:
-    warning = warn_if_not_isolated()
-    if warning:
-        print(warning, file=sys.stderr)
     limits = Limits(
         cell_seconds=args.timeout,
         notebook_seconds=args.notebook_timeout,
@@ -85,8 +93,10 @@ def _grade(args: argparse.Namespace) -> int:
         limits=limits,
         shard=args.shard,
         progress=True,
+        sandbox=not args.no_sandbox,
     )
     print_table(outcomes)
+    print(_NO_SANDBOX if args.no_sandbox else f"sandbox: {isolation_description()}")
     print(f"grades: {Path(args.out) / 'grades.csv'}")
     return 0
 
@@ -116,8 +126,9 @@ def _bundle(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     dest = Path(args.dest) if args.dest else Path(tempfile.mkdtemp(prefix="autograder-demo-"))
-    outcomes = run_demo(dest, jobs=args.jobs)
+    outcomes = run_demo(dest, jobs=args.jobs, sandbox=not args.no_sandbox)
     print_table(outcomes)
+    print(_NO_SANDBOX if args.no_sandbox else f"sandbox: {isolation_description()}")
     print(
         f"everything the run wrote is in {dest / 'graded'}: grades.csv, scores.csv, feedback/, gradebook.db"
     )
@@ -188,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="grade only shard K of N of the students, e.g. 2/4",
     )
+    p.add_argument("--no-sandbox", action="store_true", help=_NO_SANDBOX_HELP)
     p.set_defaults(run=_grade)
 
     p = commands.add_parser("merge", help="combine the output folders of sharded grade runs")
@@ -227,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="submissions run at once (default: the number of cores)",
     )
+    p.add_argument("--no-sandbox", action="store_true", help=_NO_SANDBOX_HELP)
     p.set_defaults(run=_demo)
     return parser
 

@@ -80,7 +80,7 @@ def simulated_class(course: Path) -> dict[str, nbformat.NotebookNode]:
     }
 
 
-def run_demo(dest: Path, *, jobs: int | None = None) -> list:
+def run_demo(dest: Path, *, jobs: int | None = None, sandbox: bool = True) -> list:
     """Releases the demo assignment, hands in the simulated class and grades it into ``dest``."""
     from autograder.grade import grade
     from autograder.sandbox import Limits
@@ -91,4 +91,12 @@ def run_demo(dest: Path, *, jobs: int | None = None) -> list:
         (submissions / student_id).mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, submissions / student_id / f"{DEMO_ASSIGNMENT}.ipynb")
     limits = Limits(cell_seconds=5, notebook_seconds=60, memory_bytes=2 * 2**30)
-    return grade(submissions, dest / "graded", root=course, jobs=jobs, limits=limits, progress=True)
+    return grade(
+        submissions,
+        dest / "graded",
+        root=course,
+        jobs=jobs,
+        limits=limits,
+        progress=True,
+        sandbox=sandbox,
+    )

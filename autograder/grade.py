@@ -8,8 +8,9 @@ The pipeline, one small step each:
 2. :func:`prepare_course` lays out an nbgrader course in ``OUT/course``, registers every
    assignment in ``OUT/gradebook.db`` and builds the reference evidence.
 3. :func:`execute_one` (in parallel, ``jobs`` at a time) validates a submission, rebuilds it
-   around the source notebook (:mod:`autograder.canonical`) and runs it in its own sandbox with
-   time, memory and output limits (:mod:`autograder.sandbox`).
+   around the source notebook (:mod:`autograder.canonical`) and runs it in its own bubblewrap
+   sandbox with time, memory, process, file and output limits (:mod:`autograder.sandbox`).
+   Any failure while preparing, running or scoring one submission becomes that student's row.
 4. :func:`score_one` (one at a time: the gradebook has one writer) hands the executed notebook
    to nbgrader's autograde, which checks the evidence and scores it.
 5. :func:`write_feedback` and :func:`export` write HTML feedback and the CSV files.
@@ -21,14 +22,16 @@ import csv
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import shutil
+import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
@@ -40,7 +43,14 @@ from autograder.canonical import canonicalize
 from autograder.course import REPO_ROOT, assignment_ids, ensure_scripts_on_path, source_notebook
 from autograder.nbgrader_config import course_config
 from autograder.reference import build_reference
-from autograder.sandbox import Limits, isolation_available, run_isolated
+from autograder.sandbox import (
+    INSTALL_HINT,
+    Limits,
+    isolation_problem,
+    read_regular_file,
+    remove_tree,
+    run_isolated,
+)
 
 __all__ = [
     "GRADE_FIELDS",
@@ -58,13 +68,19 @@ __all__ = [
     "open_submissions",
     "prepare_course",
     "score_one",
+    "Sandbox",
+    "sandbox_paths",
     "summary",
     "write_feedback",
 ]
 
+_log = logging.getLogger("autograder")
+
 GRADE_FIELDS = ("student_id", "assignment_id", "score", "max_score", "status", "message")
 SCORE_FIELDS = ("student_id", "assignment_id", "grade_id", "score", "max_score", "message")
 _RUN_STATUS = {"ok": "graded", "timeout": "timeout", "crashed": "crashed"}
+# A handed-in file larger than this is refused before it is parsed.
+_MAX_SUBMISSION_BYTES = 256 * 2**20
 
 
 class GradingError(RuntimeError):
@@ -79,6 +95,7 @@ class Submission:
     assignment_id: str
     path: Path | None
     note: str = ""  # why path is None, when something else was found
+    invalid: str = ""  # why the student's hand-in cannot be graded at all (e.g. an unsafe zip)
 
 
 @dataclass
@@ -115,21 +132,40 @@ class Course:
 # --- 1. reading submissions ------------------------------------------------------------------
 
 
-def _safe_extract(archive: Path, dest: Path) -> None:
+def _extract(archive: Path, dest: Path) -> list[tuple[PurePosixPath, str]]:
+    """Extracts the safe members of a zip; returns the others, each with why it was skipped."""
+    skipped = []
     with zipfile.ZipFile(archive) as zf:
         for member in zf.infolist():
+            name = PurePosixPath(member.filename)
             target = (dest / member.filename).resolve()
-            if not target.is_relative_to(dest.resolve()):
-                raise GradingError(f"{archive} contains an unsafe path: {member.filename}")
-        zf.extractall(dest)
+            if (
+                name.is_absolute()
+                or ".." in name.parts
+                or not target.is_relative_to(dest.resolve())
+            ):
+                skipped.append((name, f"the zip holds an unsafe path ({member.filename})"))
+            elif member.file_size > _MAX_SUBMISSION_BYTES:
+                skipped.append(
+                    (name, f"{member.filename} is larger than {_MAX_SUBMISSION_BYTES // 2**20} MiB")
+                )
+            else:
+                zf.extract(member, dest)
+    return skipped
 
 
-def open_submissions(path: Path, scratch: Path) -> Path:
-    """The folder holding one subfolder per student: ``path`` itself, or a zip extracted to ``scratch``."""
+def open_submissions(path: Path, scratch: Path) -> tuple[Path, dict[str, str]]:
+    """The folder holding one subfolder per student, and the students whose hand-in is unusable.
+
+    ``path`` is that folder itself or a zip, extracted to ``scratch``. A zip member with an unsafe
+    path (``s002/../../x.ipynb``) or an outsized one is skipped and makes its student invalid;
+    one that names no student is skipped with a logged warning.
+    """
+    skipped: list[tuple[PurePosixPath, str]] = []
     if path.is_file() and zipfile.is_zipfile(path):
         shutil.rmtree(scratch, ignore_errors=True)
         scratch.mkdir(parents=True)
-        _safe_extract(path, scratch)
+        skipped = _extract(path, scratch)
         path = scratch
         entries = [p for p in path.iterdir() if not p.name.startswith((".", "__MACOSX"))]
         while len(entries) == 1 and entries[0].is_dir() and not any(entries[0].glob("*.ipynb")):
@@ -137,17 +173,38 @@ def open_submissions(path: Path, scratch: Path) -> Path:
             entries = [p for p in path.iterdir() if not p.name.startswith(".")]
     if not path.is_dir():
         raise GradingError(f"submissions {path} is neither a folder nor a zip file")
-    return path / "submitted" if (path / "submitted").is_dir() else path
+    folder = path / "submitted" if (path / "submitted").is_dir() else path
+    prefix = folder.relative_to(scratch).parts if folder.is_relative_to(scratch) else ()
+    problems: dict[str, str] = {}
+    for name, reason in skipped:
+        parts = name.parts[len(prefix) :] if name.parts[: len(prefix)] == prefix else ()
+        if len(parts) > 1 and parts[0] not in ("..", "."):
+            problems.setdefault(parts[0], reason)
+        else:
+            _log.warning("skipped %s: it belongs to no student folder", reason)
+    return folder, problems
 
 
-def find_submissions(folder: Path, assignments: Iterable[str]) -> list[Submission]:
+def _inside(path: Path, folder: Path) -> bool:
+    """Is ``path`` really inside ``folder``, with no symbolic link on the way?"""
+    return not any(
+        p.is_symlink() for p in [path, *path.parents] if p.is_relative_to(folder) and p != folder
+    )
+
+
+def find_submissions(
+    folder: Path, assignments: Iterable[str], problems: dict[str, str] | None = None
+) -> list[Submission]:
     """Every (student, assignment) pair in ``folder``, missing ones included.
 
     A student's notebook is ``<student>/<assignment>.ipynb`` or, in nbgrader's layout,
-    ``<student>/<assignment>/<assignment>.ipynb``.
+    ``<student>/<assignment>/<assignment>.ipynb``. ``problems`` (from :func:`open_submissions`)
+    makes every assignment of those students invalid, with the reason.
     """
+    problems = problems or {}
     students = sorted(
-        p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))
+        {p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))}
+        | set(problems)
     )
     if not students:
         raise GradingError(
@@ -157,13 +214,25 @@ def find_submissions(folder: Path, assignments: Iterable[str]) -> list[Submissio
     for student_id in students:
         home = folder / student_id
         for assignment_id in assignments:
+            if student_id in problems:
+                found.append(
+                    Submission(student_id, assignment_id, None, invalid=problems[student_id])
+                )
+                continue
             candidates = [
                 home / f"{assignment_id}.ipynb",
                 home / assignment_id / f"{assignment_id}.ipynb",
             ]
-            path = next((p for p in candidates if p.is_file()), None)
-            note = ""
-            if path is None:
+            path = next((p for p in candidates if p.is_file() or p.is_symlink()), None)
+            note = invalid = ""
+            if path is not None and not _inside(path, folder):
+                path, invalid = (
+                    None,
+                    (
+                        f"{path.relative_to(folder)} is a symbolic link: hand in the notebook file itself"
+                    ),
+                )
+            elif path is None:
                 others = sorted(
                     p.relative_to(home).as_posix()
                     for p in home.rglob("*.ipynb")
@@ -171,7 +240,7 @@ def find_submissions(folder: Path, assignments: Iterable[str]) -> list[Submissio
                 )
                 if others:
                     note = f"found {', '.join(others)} but not {assignment_id}.ipynb (notebooks must keep their released names)"
-            found.append(Submission(student_id, assignment_id, path, note))
+            found.append(Submission(student_id, assignment_id, path, note, invalid))
     return found
 
 
@@ -217,18 +286,25 @@ def prepare_course(
 
 def _read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
     """The notebook, or None and why it cannot be graded."""
-    if path.stat().st_size == 0:
+    data = read_regular_file(path, _MAX_SUBMISSION_BYTES)
+    if data is None:
+        if path.is_file() and path.stat().st_size > _MAX_SUBMISSION_BYTES:
+            return None, (
+                f"the file is larger than {_MAX_SUBMISSION_BYTES // 2**20} MiB: clear its outputs "
+                "(Edit > Clear All Outputs) and hand it in again"
+            )
+        return None, "not a regular file"
+    if not data:
         return None, "the file is empty"
     try:
-        version = nbformat.reads(
-            path.read_text(encoding="utf-8", errors="strict"), as_version=nbformat.NO_CONVERT
-        ).get("nbformat")
+        text = data.decode("utf-8", errors="strict")
+        version = nbformat.reads(text, as_version=nbformat.NO_CONVERT).get("nbformat")
         if version != 4:
             return (
                 None,
                 f"nbformat {version} is not supported: open and save it in Jupyter 4 or later",
             )
-        nb = nbformat.read(path, as_version=4)
+        nb = nbformat.reads(text, as_version=4)
         nb = nbformat.validator.normalize(nb)[
             1
         ]  # old notebooks lack cell ids; nothing else changes
@@ -238,11 +314,43 @@ def _read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
     return nb, ""
 
 
+@dataclass(frozen=True)
+class Sandbox:
+    """How submissions run: in bubblewrap (``enabled``), seeing ``readonly`` minus ``hide``."""
+
+    enabled: bool = True
+    readonly: tuple[Path, ...] = ()
+    hide: tuple[Path, ...] = ()
+
+
+def sandbox_paths() -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+    """What a submission may read besides the system and Python, and what inside it stays hidden.
+
+    It reads the course's helper packages and the bundled data; the demo assignment's solution,
+    which ships inside the autograder package, stays hidden.
+    """
+    import autograder
+    import course_utils
+    from course_utils.data import bundled_path
+
+    packages = [Path(m.__file__).resolve().parent for m in (course_utils, autograder)]
+    readonly = (*packages, bundled_path().parent.resolve())
+    return readonly, (packages[1] / "demo",)
+
+
 def execute_one(
-    course: Course, submission: Submission, limits: Limits, hide: list[Path], work_root: Path
+    course: Course, submission: Submission, limits: Limits, work_root: Path, sandbox: Sandbox
 ) -> Outcome:
-    """Validates, rebuilds and runs one submission; leaves ``executed.ipynb`` in its work folder."""
+    """Validates, rebuilds and runs one submission.
+
+    It runs in a fresh scratch folder, deleted afterwards; what the grader keeps (the executed
+    notebook, ``outcome.json`` and the executor's log) goes to ``work_root/<student>/<assignment>``,
+    which the sandbox never sees.
+    """
     outcome = Outcome(submission.student_id, submission.assignment_id, status="missing")
+    if submission.invalid:
+        outcome.status, outcome.message = "invalid", submission.invalid
+        return outcome
     if submission.path is None:
         outcome.message = submission.note or f"no {submission.assignment_id}.ipynb was handed in"
         return outcome
@@ -254,20 +362,34 @@ def execute_one(
     source = nbformat.read(source_dir / f"{submission.assignment_id}.ipynb", as_version=4)
     canonical, notes = canonicalize(nb, source)
 
-    workdir = work_root / submission.student_id / submission.assignment_id
-    shutil.rmtree(workdir, ignore_errors=True)
-    workdir.mkdir(parents=True)
-    for (
-        extra
-    ) in source_dir.iterdir():  # the instructor's copies of files shipped beside the notebook
-        if extra.is_file() and extra.suffix != ".ipynb":
-            shutil.copy2(extra, workdir / extra.name)
-    nbformat.write(canonical, workdir / f"{submission.assignment_id}.ipynb")
-    run = run_isolated(workdir / f"{submission.assignment_id}.ipynb", workdir, limits, hide=hide)
+    state = work_root / submission.student_id / submission.assignment_id
+    shutil.rmtree(state, ignore_errors=True)
+    state.mkdir(parents=True)
+    scratch_root = work_root.parent / ".sandbox"
+    scratch_root.mkdir(exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{submission.student_id}-", dir=scratch_root))
+    try:
+        for extra in source_dir.iterdir():  # the instructor's files shipped beside the notebook
+            if extra.is_file() and extra.suffix != ".ipynb":
+                shutil.copy2(extra, scratch / extra.name)
+        nbformat.write(canonical, scratch / f"{submission.assignment_id}.ipynb")
+        run = run_isolated(
+            f"{submission.assignment_id}.ipynb",
+            scratch,
+            state / "executor.log",
+            limits,
+            readonly=sandbox.readonly,
+            hide=sandbox.hide,
+            sandbox=sandbox.enabled,
+        )
+    finally:
+        remove_tree(scratch)
+    if run.notebook is not None:
+        nbformat.write(run.notebook, state / "executed.ipynb")
     outcome.status = _RUN_STATUS[run.status] if run.notebook is not None else "crashed"
     outcome.message = "; ".join(m for m in [run.message, *notes] if m)
     # What the run said, before scoring: merge re-scores shards from this and executed.ipynb.
-    (workdir / "outcome.json").write_text(
+    (state / "outcome.json").write_text(
         json.dumps({"status": outcome.status, "message": outcome.message})
     )
     return outcome
@@ -284,8 +406,9 @@ def score_one(
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
     shutil.copy2(executed, dest / f"{outcome.assignment_id}.ipynb")
-    if timestamp is not None and timestamp.is_file():
-        shutil.copy2(timestamp, dest / "timestamp.txt")
+    stamp = read_regular_file(timestamp, 1024) if timestamp is not None else None
+    if stamp:  # nbgrader's submission time, for late penalties
+        (dest / "timestamp.txt").write_bytes(stamp)
     result = course.api().autograde(outcome.assignment_id, outcome.student_id)
     if not result["success"]:
         outcome.status = "crashed"
@@ -433,6 +556,23 @@ def private_folders(root: Path, out: Path, submissions: Path, reference_dir: Pat
     ]
 
 
+def _crash(submission: Submission, step: str, exc: Exception) -> Outcome:
+    """The row of a submission whose grading failed on the grader's side: the batch goes on."""
+    _log.exception(
+        "grading %s/%s failed while %s", submission.student_id, submission.assignment_id, step
+    )
+    reason = f"the grader failed while {step} ({type(exc).__name__}: {str(exc)[:200]})"
+    return Outcome(submission.student_id, submission.assignment_id, "crashed", reason)
+
+
+def _execute_safely(course: Course, submission: Submission, limits: Limits, work_root: Path,
+                    sandbox: Sandbox) -> Outcome:  # fmt: skip
+    try:
+        return execute_one(course, submission, limits, work_root, sandbox)
+    except Exception as exc:  # one submission never aborts the batch
+        return _crash(submission, "running it", exc)
+
+
 def grade(
     submissions: Path,
     out: Path,
@@ -444,8 +584,13 @@ def grade(
     shard: tuple[int, int] | None = None,
     reference_dir: Path | None = None,
     progress: bool = False,
+    sandbox: bool = True,
 ) -> list[Outcome]:
-    """Grades every submission in ``submissions`` into ``out`` (see the module docstring)."""
+    """Grades every submission in ``submissions`` into ``out`` (see the module docstring).
+
+    ``sandbox=False`` runs submissions without bubblewrap, for trusted work only; otherwise a
+    machine that cannot sandbox them is a :class:`GradingError` before anything runs.
+    """
     ids = assignments or assignment_ids(root)
     limits = limits or Limits()
     for assignment_id in ids:
@@ -453,50 +598,52 @@ def grade(
     out = _writable(out)
     if not submissions.exists():
         raise GradingError(f"submissions {submissions} does not exist")
-    folder = open_submissions(submissions.resolve(), out / ".submissions")
-    found = find_submissions(folder, ids)
+    if sandbox and (problem := isolation_problem()):
+        raise GradingError(
+            f"submissions cannot be sandboxed here: {problem}. To grade, {INSTALL_HINT}; "
+            "--no-sandbox runs submissions unconfined (trusted submissions only)"
+        )
+    folder, problems = open_submissions(submissions.resolve(), out / ".submissions")
+    found = find_submissions(folder, ids, problems)
     if shard:
         found = [s for s in found if in_shard(s.student_id, shard)]
     course = prepare_course(out, ids, root, reference_dir)
-    hide = private_folders(root, out, submissions.resolve(), course.reference_dir.resolve())
+    readonly, hidden = sandbox_paths()
+    private = private_folders(root, out, submissions.resolve(), course.reference_dir.resolve())
+    isolation = Sandbox(sandbox, readonly, (*hidden, *private))
     work_root = out / "work"
 
-    by_key = {(s.student_id, s.assignment_id): s for s in found}
     outcomes: list[Outcome] = []
     jobs = jobs or os.cpu_count() or 1
     limits = dataclasses.replace(
         limits, threads=limits.threads or max(1, (os.cpu_count() or 1) // jobs)
     )
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(execute_one, course, s, limits, hide, work_root) for s in found]
+        futures = {
+            pool.submit(_execute_safely, course, s, limits, work_root, isolation): s for s in found
+        }
         done = as_completed(futures)
         for future in tqdm(
             done, total=len(futures), desc="grading", unit="notebook", disable=not progress
         ):
             # Scoring writes the gradebook, so it happens here, one at a time, while the
             # other submissions keep running in their sandboxes.
-            outcome = future.result()
+            outcome, submission = future.result(), futures[future]
             executed = work_root / outcome.student_id / outcome.assignment_id / "executed.ipynb"
             if outcome.status in ("graded", "timeout", "crashed") and executed.is_file():
-                path = by_key[(outcome.student_id, outcome.assignment_id)].path
-                score_one(
-                    course, outcome, executed, path.parent / "timestamp.txt" if path else None
-                )
-                write_feedback(course, [outcome], out)
+                path = submission.path
+                try:
+                    score_one(
+                        course, outcome, executed, path.parent / "timestamp.txt" if path else None
+                    )
+                    write_feedback(course, [outcome], out)
+                except Exception as exc:  # one submission never aborts the batch
+                    outcome = _crash(submission, "scoring it", exc)
             outcomes.append(outcome)
+    remove_tree(out / ".sandbox")
     _max_scores(course, [o for o in outcomes if not o.cells])
     export(outcomes, out)
     return sorted(outcomes, key=lambda o: (o.student_id, o.assignment_id))
-
-
-def warn_if_not_isolated() -> str | None:
-    """A warning for the instructor when submissions cannot be kept from reading private files."""
-    if isolation_available():
-        return None
-    return (
-        "warning: Linux user namespaces (unshare) are not available here: submissions run with "
-        "time, memory and output limits, but can read any file you can read."
-    )
 
 
 def _read_grades(shard: Path) -> list[Outcome]:
@@ -547,7 +694,7 @@ def merge(shards: list[Path], out: Path, *, root: Path = REPO_ROOT) -> list[Outc
         if (shard / "reference").is_dir() and shard != out:
             shutil.copytree(shard / "reference", out / "reference", dirs_exist_ok=True)
     course = prepare_course(out, sorted({o.assignment_id for o in outcomes}), root)
-    for outcome in outcomes:
+    for index, outcome in enumerate(outcomes):
         work = Path(outcome.student_id) / outcome.assignment_id
         executed = (
             origin[(outcome.student_id, outcome.assignment_id)] / "work" / work / "executed.ipynb"
@@ -555,8 +702,18 @@ def merge(shards: list[Path], out: Path, *, root: Path = REPO_ROOT) -> list[Outc
         if outcome.status in ("graded", "timeout", "crashed") and executed.is_file():
             if origin[(outcome.student_id, outcome.assignment_id)] != out:
                 shutil.copytree(executed.parent, out / "work" / work, dirs_exist_ok=True)
-            score_one(course, outcome, out / "work" / work / "executed.ipynb")
+            try:
+                score_one(course, outcome, out / "work" / work / "executed.ipynb")
+            except Exception as exc:  # one submission never aborts the batch
+                submission = Submission(outcome.student_id, outcome.assignment_id, None)
+                outcomes[index] = _crash(submission, "scoring it", exc)
     _max_scores(course, [o for o in outcomes if not o.cells])
-    write_feedback(course, outcomes, out)
+    for outcome in outcomes:
+        try:
+            write_feedback(course, [outcome], out)
+        except Exception as exc:
+            _log.warning(
+                "no feedback for %s/%s: %s", outcome.student_id, outcome.assignment_id, exc
+            )
     export(outcomes, out)
     return sorted(outcomes, key=lambda o: (o.student_id, o.assignment_id))

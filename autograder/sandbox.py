@@ -1,18 +1,25 @@
-"""Executes a submission in its own sandbox, with limits, and kills the whole tree on a breach.
+"""Executes a submission in a bubblewrap sandbox, under limits, and kills the whole tree on a breach.
 
-Each run is one ``autograder.executor`` process started in a new session. Where Linux user
-namespaces are available (``unshare``), it runs in its own mount and PID namespaces:
+Each run is one ``autograder.executor`` process (and the kernel it starts) inside ``bwrap``
+(bubblewrap, the sandbox Flatpak uses), started through :mod:`autograder.confine`:
 
-* the folders a student must not read (solutions, hidden tests, the gradebook and reference
-  evidence in the output folder, the submissions folder, the repository's history) are covered
-  with empty tmpfs mounts, and only the submission's own working folder is mounted back;
-* the executor is PID 1 of its namespace, so killing it kills the kernel and everything the
-  student's code started, whatever sessions they made.
+* new user, mount, PID, network, IPC, UTS and cgroup namespaces; the submission runs as an
+  ordinary user (uid 1000) with no capabilities and ``no_new_privs``, and may not create
+  further user namespaces, so it cannot mount, unmount or remount anything;
+* a filesystem built from nothing: the system folders (``/usr``, ``/etc``, ...), this Python and
+  its packages, and the course's helper packages and data, all read-only; the working folder
+  (``/submission``, read-write) and a private, size-limited ``/tmp`` and ``/dev/shm`` that
+  vanish with the run. Solutions, tests, ``.git``, the output folder, the reference evidence,
+  the submissions folder and the instructor's home are simply not there;
+* no network: a private loopback only; a fresh ``/proc`` that shows the sandbox's own processes.
 
-Without namespaces the same limits apply (the tree is found and killed with psutil), but the files
-stay readable: :func:`isolation_available` tells, and the grader says so once.
-The wall-clock and memory limits are enforced from outside: the resident memory of the whole
-tree is polled, so a blow-up is stopped within a fraction of a second of crossing the limit.
+Limits: wall-clock time per cell (in the executor) and per notebook, and memory, are watched from
+outside; a cgroup (:mod:`autograder.cgroup`), where the machine offers one, also caps memory with
+tmpfs and ``/dev/shm`` pages counted, and the number of processes; ``RLIMIT_FSIZE`` caps every
+file the submission writes. The grader reads only what it must back (``executed.ipynb``), as a
+regular file, without following links and up to a size cap; its own state never lives where the
+sandbox can see it. :func:`isolation_problem` says why a machine cannot sandbox (the grader then
+refuses to run student code unless told ``--no-sandbox``).
 """
 
 from __future__ import annotations
@@ -20,33 +27,44 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import stat
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import psutil
 
-__all__ = ["Limits", "RunResult", "isolation_available", "run_isolated"]
+from autograder import cgroup
 
+__all__ = [
+    "INSTALL_HINT",
+    "SANDBOX_WORKDIR",
+    "Limits",
+    "RunResult",
+    "isolation_available",
+    "isolation_description",
+    "isolation_problem",
+    "read_regular_file",
+    "remove_tree",
+    "run_isolated",
+]
+
+#: The working folder as the submission sees it.
+SANDBOX_WORKDIR = Path("/submission")
+_UID = 1000
 _POLL_SECONDS = 0.1
-# Inside the namespace: keep the working folder open, hide every private folder under an empty
-# tmpfs, mount the working folder back (through the open descriptor, since its path is hidden
-# now) and start the executor there.
-_ISOLATE_SCRIPT = r"""
-set -e
-work="$1"; view="$2"; shift 2
-exec 3<"$work"
-while [ "$1" != "--" ]; do mount -t tmpfs -o size=16m,mode=755 none "$1"; shift; done
-shift
-mkdir -p "$view"
-mount --bind /proc/self/fd/3 "$view"
-exec 3<&-
-cd "$view"
-exec "$@"
-"""
+_SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+_CONFINE = Path(__file__).with_name("confine.py")
+INSTALL_HINT = (
+    "install bubblewrap 0.8 or newer (Debian/Ubuntu: apt-get install bubblewrap; "
+    "Fedora: dnf install bubblewrap) on a Linux machine that allows user namespaces, "
+    "or grade on such a machine"
+)
 
 
 @dataclass(frozen=True)
@@ -57,8 +75,11 @@ class Limits:
     # gets on 2 cores; 10 minutes leaves room for a busy machine and longer student recipes.
     cell_seconds: int = 600
     notebook_seconds: int = 1800
-    memory_bytes: int = 4 * 2**30
-    output_bytes: int = 20 * 2**20
+    memory_bytes: int = 4 * 2**30  # resident memory, and (with a cgroup) /tmp and /dev/shm too
+    output_bytes: int = 20 * 2**20  # notebook output kept by the executor
+    file_bytes: int = 64 * 2**20  # largest file the submission may write; executed.ipynb included
+    tmp_bytes: int = 512 * 2**20  # size of each of the private /tmp and /dev/shm
+    processes: int = 512  # processes and threads (torch and BLAS start one thread per core)
     threads: int = 0  # BLAS / torch threads per submission; 0 leaves the libraries' default
 
 
@@ -72,38 +93,83 @@ class RunResult:
     notebook: nbformat.NotebookNode | None
 
 
+def _python_paths() -> list[Path]:
+    """This interpreter's installation and environment (a venv and its base Python)."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    paths.add(str(Path(os.path.realpath(sys.executable)).parents[1]))
+    return [Path(p) for p in sorted(paths)]
+
+
+def _bwrap_command(
+    workdir: Path, limits: Limits, readonly: Sequence[Path], hide: Sequence[Path]
+) -> list[str]:
+    """bwrap's arguments for one run; the command to run inside follows them."""
+    args = ["bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+            "--new-session", "--cap-drop", "ALL", "--uid", str(_UID), "--gid", str(_UID),
+            "--hostname", "sandbox"]  # fmt: skip
+    for name in _SYSTEM:
+        if os.path.islink(name):  # merged /usr: /bin -> usr/bin
+            args += ["--symlink", os.readlink(name), name]
+        elif os.path.isdir(name):
+            args += ["--ro-bind", name, name]
+    shown: list[Path] = [Path(p) for p in _SYSTEM]
+    for path in sorted({Path(os.path.realpath(p)) for p in [*_python_paths(), *readonly]}):
+        if path.exists() and not any(path.is_relative_to(s) for s in shown):
+            args += ["--ro-bind", str(path), str(path)]
+            shown.append(path)
+    for path in sorted({Path(os.path.realpath(p)) for p in hide}):
+        if any(path.is_relative_to(s) for s in shown) and path.is_dir():
+            args += ["--size", "4096", "--tmpfs", str(path), "--remount-ro", str(path)]
+    args += ["--proc", "/proc", "--dev", "/dev", "--ro-bind-try", "/sys", "/sys"]
+    for device in sorted(Path("/dev").glob("nvidia*")):  # a GPU, where the machine has one
+        args += ["--dev-bind", str(device), str(device)]
+    args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
+    args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
+    args += ["--bind", str(workdir), str(SANDBOX_WORKDIR), "--remount-ro", "/"]
+    return [*args, "--chdir", str(SANDBOX_WORKDIR), "--"]
+
+
 @functools.cache
+def isolation_problem() -> str | None:
+    """None where submissions can be sandboxed here; otherwise why not, in one sentence."""
+    if sys.platform != "linux":
+        return f"bubblewrap sandboxes need Linux, and this is {sys.platform}"
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed"
+    with tempfile.TemporaryDirectory(prefix="autograder-probe-") as tmp:
+        probe = [*_bwrap_command(Path(tmp), Limits(), [], []), sys.executable, "-I", "-c", "pass"]
+        try:
+            result = subprocess.run(probe, capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"bwrap could not start: {exc}"
+    if result.returncode != 0:
+        return f"bwrap failed here: {result.stderr.strip()[:300]}"
+    return None
+
+
 def isolation_available() -> bool:
-    """Can this machine give a submission its own mount and PID namespaces?"""
-    if sys.platform != "linux" or shutil.which("unshare") is None:
-        return False
-    probe = [
-        "unshare",
-        "--user",
-        "--map-root-user",
-        "--mount",
-        "--pid",
-        "--fork",
-        "--kill-child",
-        "true",
-    ]
-    try:
-        return subprocess.run(probe, capture_output=True, timeout=20).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+    """Can this machine run submissions in a bubblewrap sandbox?"""
+    return isolation_problem() is None
 
 
-def _environment(workdir: Path, threads: int) -> dict[str, str]:
+def isolation_description() -> str:
+    """One line for the instructor: what confined the submissions on this machine."""
+    box = "bubblewrap" if isolation_available() else f"none ({isolation_problem()})"
+    if cgroup.mode() == "none":
+        limits = (
+            "no cgroup: memory is the processes' resident memory plus the size-limited /tmp "
+            "and /dev/shm, processes are limited per user by RLIMIT_NPROC"
+        )
+    else:
+        limits = (
+            f"a {cgroup.mode()} group per submission limits memory (tmpfs included) and processes"
+        )
+    return f"{box}; {limits}"
+
+
+def _environment(home: Path, threads: int, pythonpath: str) -> dict[str, str]:
     """A minimal environment: nothing of the instructor's beyond what Python needs to start."""
-    keep = (
-        "PATH",
-        "LANG",
-        "LC_ALL",
-        "PYTHONPATH",
-        "VIRTUAL_ENV",
-        "COURSE_DATA_DIR",
-        "OMP_NUM_THREADS",
-    )
+    keep = ("PATH", "LANG", "LC_ALL", "VIRTUAL_ENV", "COURSE_DATA_DIR", "OMP_NUM_THREADS")
     env = {k: os.environ[k] for k in keep if k in os.environ}
     if threads:  # parallel submissions share the cores instead of each taking all of them
         env.update(
@@ -113,11 +179,14 @@ def _environment(workdir: Path, threads: int) -> dict[str, str]:
             }
         )
     env.update(
-        HOME=str(workdir),
+        HOME=str(home),
+        USER="student",
+        LOGNAME="student",
+        PYTHONPATH=pythonpath,
         MPLBACKEND="Agg",
         PYTHONDONTWRITEBYTECODE="1",
-        JUPYTER_RUNTIME_DIR=str(workdir / ".runtime"),
-        IPYTHONDIR=str(workdir / ".ipython"),  # no instructor profile or startup scripts
+        JUPYTER_RUNTIME_DIR=str(home / ".runtime"),
+        IPYTHONDIR=str(home / ".ipython"),  # no instructor profile or startup scripts
         JUPYTER_PLATFORM_DIRS="1",
     )
     return env
@@ -140,7 +209,9 @@ def _rss(processes: list[psutil.Process]) -> int:
     return total
 
 
-def _kill(processes: list[psutil.Process]) -> None:
+def _kill(processes: list[psutil.Process], group: cgroup.Cgroup | None) -> None:
+    if group is not None:
+        group.kill()
     for p in processes:
         try:
             p.kill()
@@ -149,84 +220,149 @@ def _kill(processes: list[psutil.Process]) -> None:
     psutil.wait_procs(processes, timeout=5)
 
 
-def run_isolated(notebook: Path, workdir: Path, limits: Limits, *, hide: list[Path]) -> RunResult:
-    """Executes ``notebook`` (a file inside ``workdir``) under ``limits``.
+def read_regular_file(path: Path, max_bytes: int) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file of at most ``max_bytes``, without following links.
+
+    For files in a folder that student code could write: a symlink, a directory, a FIFO or a
+    device there gives None instead of anything the link points to.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+        os.close(fd)
+        return None
+    with os.fdopen(fd, "rb") as f:
+        data = f.read(max_bytes + 1)
+    return data if len(data) <= max_bytes else None
+
+
+def remove_tree(path: Path) -> None:
+    """Deletes a folder a submission wrote to, whatever permissions it set on what it left."""
+
+    def unlock(function, name, _exc_info) -> None:  # noqa: ANN001 - shutil.rmtree's callback
+        parent = os.path.dirname(name)
+        for target in (parent, name):
+            try:
+                os.chmod(target, 0o700, follow_symlinks=False)
+            except (OSError, NotImplementedError):
+                pass
+        try:
+            function(name)
+        except FileNotFoundError:
+            pass
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, onerror=unlock)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def run_isolated(
+    notebook: str,
+    workdir: Path,
+    log: Path,
+    limits: Limits,
+    *,
+    readonly: Sequence[Path] = (),
+    hide: Sequence[Path] = (),
+    sandbox: bool = True,
+) -> RunResult:
+    """Executes the notebook ``workdir/notebook`` under ``limits``.
 
     Args:
-        notebook: the notebook to run; the executed copy is written beside it as ``executed.ipynb``.
-        workdir: the submission's private working folder (the kernel's current folder).
-        limits: time, memory and output limits.
-        hide: folders the student's code must not see (used where isolation is available).
+        notebook: file name of the notebook inside ``workdir``; the executed copy is read back
+            from ``workdir/executed.ipynb``.
+        workdir: the submission's private working folder, the only one it may write to.
+        log: where the executor's own output goes: a file in a folder the sandbox never sees.
+        limits: time, memory, process, file and output limits.
+        readonly: folders the submission may read besides the system and this Python (the
+            course's helper packages and data).
+        hide: folders inside ``readonly`` that the submission must not see.
+        sandbox: False runs without bubblewrap (trusted submissions only): limits still apply.
     """
     workdir = workdir.resolve()
-    inside = workdir  # the working folder's path as the submission sees it
-    executed = workdir / "executed.ipynb"
+    home = SANDBOX_WORKDIR if sandbox else workdir
     command = [
-        sys.executable, "-m", "autograder.executor", notebook.name, executed.name,
+        sys.executable, "-m", "autograder.executor", notebook, "executed.ipynb",
         "--cell-timeout", str(limits.cell_seconds), "--output-cap", str(limits.output_bytes),
     ]  # fmt: skip
-    if isolation_available():
-        # The working folder is shown again inside the first hidden folder that contains it; its
-        # parent (other submissions' folders) is hidden too when no listed folder contains it.
-        hidden: list[str] = []
-        for path in sorted({p.resolve() for p in hide if p.is_dir()}):
-            if not any(
-                path.is_relative_to(h) for h in hidden
-            ):  # a covered folder's children are gone
-                hidden.append(str(path))
-        parent = next((h for h in hidden if workdir.is_relative_to(h)), None)
-        if parent is None:
-            parent = str(workdir.parent)
-            hidden.append(parent)
-        view = f"{parent}/.work"
-        inside = Path(view)
-        command = [
-            "unshare", "--user", "--map-root-user", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc",
-            "sh", "-c", _ISOLATE_SCRIPT, "sh", str(workdir), view, *hidden, "--", *command,
-        ]  # fmt: skip
-    log = open(workdir / "executor.log", "wb")  # noqa: SIM115 - closed below, after the wait
+    pass_fds: tuple[int, ...] = ()
+    if sandbox:
+        # bwrap reads its options from a pipe, so that its command line (which the submission
+        # can read in /proc/1/cmdline) shows no path of the grading machine.
+        options = _bwrap_command(workdir, limits, readonly, hide)[1:-1]
+        read_end, write_end = os.pipe()
+        os.write(write_end, b"".join(a.encode() + b"\0" for a in options))
+        os.close(write_end)
+        pass_fds = (read_end,)
+        command = ["bwrap", "--args", str(read_end), "--", *command]
+    group = cgroup.create(limits.memory_bytes, limits.processes)
+    confine = [sys.executable, "-I", str(_CONFINE)]
+    for procs in group.procs_files if group else []:
+        confine += ["--cgroup", str(procs)]
+    for name, value in (("fsize", limits.file_bytes), ("nproc", limits.processes), ("core", 0)):
+        confine += ["--limit", f"{name}={value}"]
+    pythonpath = os.pathsep.join(sorted({str(Path(p).parent) for p in readonly}))
     start = time.monotonic()
-    proc = subprocess.Popen(
-        command,
-        cwd=workdir,
-        env=_environment(inside, limits.threads),
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-    )
-    root = psutil.Process(proc.pid)
     status, message = "", ""
-    try:
-        while proc.poll() is None:
-            elapsed = time.monotonic() - start
-            tree = _tree(root)
-            if elapsed > limits.notebook_seconds:
-                _kill(tree)
-                status, message = (
-                    "timeout",
-                    f"the notebook ran longer than {limits.notebook_seconds} s and was stopped",
-                )
-            elif _rss(tree) > limits.memory_bytes:
-                _kill(tree)
-                status, message = (
-                    "crashed",
-                    f"used more than {limits.memory_bytes / 2**30:.1f} GiB of memory and was stopped",
-                )
-            time.sleep(_POLL_SECONDS)
-    finally:
-        if proc.poll() is None:
-            _kill(_tree(root))
-        proc.wait()
-        log.close()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [*confine, "--", *command],
+            cwd=workdir,
+            env=_environment(home, limits.threads, pythonpath),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+            pass_fds=pass_fds,
+        )
+        for fd in pass_fds:
+            os.close(fd)
+        root = psutil.Process(proc.pid)
+        try:
+            while proc.poll() is None:
+                elapsed = time.monotonic() - start
+                tree = _tree(root)
+                if elapsed > limits.notebook_seconds:
+                    _kill(tree, group)
+                    status = "timeout"
+                    message = (
+                        f"the notebook ran longer than {limits.notebook_seconds} s and was stopped"
+                    )
+                elif _rss(tree) > limits.memory_bytes:
+                    _kill(tree, group)
+                    status = "crashed"
+                time.sleep(_POLL_SECONDS)
+        finally:
+            if proc.poll() is None:
+                _kill(_tree(root), group)
+            proc.wait()
+            if group is not None:
+                if group.oom_kills():
+                    status = status or "crashed"
+                group.remove()
     seconds = time.monotonic() - start
+    if status == "crashed":
+        message = (
+            f"used more than {limits.memory_bytes / 2**30:.1f} GiB of memory "
+            "(files in /tmp and /dev/shm included) and was stopped"
+        )
 
-    nb = nbformat.read(executed, as_version=4) if executed.is_file() else None
+    data = read_regular_file(workdir / "executed.ipynb", limits.file_bytes)
+    try:
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4) if data else None
+    except Exception:  # nbformat raises many types; a mangled file is a crash
+        nb = None
     recorded = nb.metadata.get("autograder", {}) if nb is not None else {}
-    if not status:  # the executor ended by itself: trust what it wrote
-        status = recorded.get("status", "crashed")
-        message = recorded.get("message", "")
-        if status == "running" or nb is None:
-            tail = (workdir / "executor.log").read_text(errors="replace")[-300:]
+    if not isinstance(recorded, dict):
+        recorded = {}
+    if not status:  # the executor ended by itself: take what it wrote
+        status = str(recorded.get("status", "crashed"))
+        message = str(recorded.get("message", ""))
+        if status not in ("ok", "timeout", "crashed") or status == "running" or nb is None:
+            tail = (read_regular_file(log, 2**20) or b"")[-300:].decode(errors="replace")
             status, message = "crashed", f"the executor stopped unexpectedly: {tail.strip()}"
     elif recorded.get("message"):
         message = f"{message} ({recorded['message']})"

@@ -12,6 +12,7 @@ import pytest
 from autograder.course import REPO_ROOT, assignment_ids
 from autograder.demo import solved
 from autograder.grade import grade
+from autograder.sandbox import isolation_problem
 from tests.test_mistakes import REFERENCE_CACHE
 
 pytestmark = pytest.mark.grading
@@ -43,7 +44,7 @@ def class_results(tmp_path_factory: pytest.TempPathFactory) -> dict:
             (subs / student).mkdir(exist_ok=True)
             nbformat.write(nb, subs / student / f"{assignment_id}.ipynb")
     out = tmp_path_factory.mktemp("out")
-    outcomes = grade(subs, out, reference_dir=REFERENCE_CACHE)
+    outcomes = grade(subs, out, reference_dir=REFERENCE_CACHE, sandbox=isolation_problem() is None)
     return {
         "outcomes": {(o.student_id, o.assignment_id): o for o in outcomes},
         "wrong_cells": wrong_cells,

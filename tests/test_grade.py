@@ -207,7 +207,24 @@ def test_zip_and_nbgrader_layouts(tiny_course, grade_tiny, tmp_path):
     subs = _write_class(tmp_path / "class", tiny_course, {"z1": {}})
     with zipfile.ZipFile(tmp_path / "class.zip", "w") as zf:
         zf.write(subs / "z1" / "tiny.ipynb", "class/z1/tiny.ipynb")
-    assert _grades_of(grade_tiny(tmp_path / "class.zip", tmp_path / "out_zip")) == {"z1": 6.0}
+        # one student's unsafe member makes that student invalid, not the class ungraded
+        # (ZipInfo keeps the name as given; zf.write would normalise it)
+        notebook = (subs / "z1" / "tiny.ipynb").read_bytes()
+        for name in (
+            "class/z2/../../x.ipynb",
+            "class/z3/tiny.ipynb",
+            "class/z3/../../../escaped.ipynb",
+        ):
+            zf.writestr(zipfile.ZipInfo(name), notebook)
+    outcomes = {o.student_id: o for o in grade_tiny(tmp_path / "class.zip", tmp_path / "out_zip")}
+    assert outcomes["z1"].score == 6.0 and outcomes["z1"].status == "graded"
+    for student, member in [("z2", "class/z2/../../x.ipynb"), ("z3", "escaped.ipynb")]:
+        assert outcomes[student].status == "invalid" and "unsafe path" in outcomes[student].message
+        assert member in outcomes[student].message
+    assert (
+        not list(tmp_path.rglob("escaped.ipynb"))
+        and not (tmp_path / "out_zip" / "x.ipynb").exists()
+    )
     layout = tmp_path / "course" / "submitted" / "n1" / "tiny"
     layout.mkdir(parents=True)
     nbformat.write(solved(tiny_course, "tiny"), layout / "tiny.ipynb")
@@ -226,3 +243,38 @@ def test_cli_grade_merge_and_usage_errors(tmp_path, capsys):
     assert "K must lie between 1 and N" in capsys.readouterr().err
     assert main(["merge", str(tmp_path / "nope"), "--out", str(tmp_path / "m")]) == 2
     assert "no grades.csv" in capsys.readouterr().err
+
+
+def test_links_out_of_the_submissions_folder_are_invalid(tiny_course, grade_tiny, tmp_path):
+    """A hand-in that is a symbolic link (to the solution, say) is invalid; its classmates grade."""
+    subs = _write_class(tmp_path / "subs", tiny_course, {"honest": {}})
+    solution = tiny_course / "solutions" / "tiny" / "tiny.ipynb"
+    (subs / "linked").mkdir()
+    (subs / "linked" / "tiny.ipynb").symlink_to(solution)
+    (subs / "linked_folder").symlink_to(solution.parent, target_is_directory=True)
+    outcomes = {o.student_id: o for o in grade_tiny(subs, tmp_path / "out")}
+    assert outcomes["honest"].score == 6.0
+    for student in ("linked", "linked_folder"):
+        assert outcomes[student].status == "invalid", outcomes[student]
+        assert "symbolic link" in outcomes[student].message and outcomes[student].score == 0
+
+
+def test_refuses_to_run_student_code_without_a_sandbox(tiny_course, tmp_path, monkeypatch, capsys):
+    """No bubblewrap: grade exits 2 saying how to get it, unless --no-sandbox is given."""
+    import autograder.grade as grade_module
+
+    monkeypatch.setattr(
+        grade_module, "isolation_problem", lambda: "bubblewrap (bwrap) is not installed"
+    )
+    subs = _write_class(tmp_path / "subs", tiny_course, {"a": {}})
+    with pytest.raises(grade_module.GradingError, match="apt-get install bubblewrap"):
+        grade_module.grade(subs, tmp_path / "out", root=tiny_course)
+    assert not (tmp_path / "out" / "grades.csv").exists()
+    assert main(["grade", str(subs), "--out", str(tmp_path / "o"), "--assignment", "nope"]) == 2
+    assert "unknown assignment" in capsys.readouterr().err  # instructor input is checked first
+    assert main(["grade", str(subs), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot be sandboxed here: bubblewrap (bwrap) is not installed" in err
+    assert "--no-sandbox" in err
+    unconfined = grade_module.grade(subs, tmp_path / "out", root=tiny_course, sandbox=False)
+    assert [(o.student_id, o.score) for o in unconfined] == [("a", 6.0)]

@@ -16,7 +16,8 @@ import nbformat
 import pytest
 
 from autograder.demo import simulated_class, solved
-from autograder.sandbox import Limits, isolation_available
+from autograder.reference import fingerprint
+from autograder.sandbox import Limits, isolation_problem
 
 pytestmark = pytest.mark.grading
 
@@ -32,7 +33,9 @@ def _by_id(nb):
     return {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
 
 
-def _students(course: Path, other_submission: Path, secrets: list[Path]) -> dict[str, object]:
+def _students(
+    course: Path, other_submission: Path, secrets: list[Path], overwrite: list[Path]
+) -> dict[str, object]:
     """Every kind of submission, keyed by student id; values are notebooks or raw file contents."""
     s = simulated_class(course)
     ignore_interrupts = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    print('spam ' * 200)"
@@ -53,10 +56,34 @@ def _students(course: Path, other_submission: Path, secrets: list[Path]) -> dict
     paths = ", ".join(repr(str(p)) for p in [*secrets, other_submission])
     snoop = (
         "import os\n"
-        f"found = [p for p in [{paths}] if os.path.exists(p)]\n"
-        "open('snooped.json', 'w').write(__import__('json').dumps(found))\n\n\n"
+        f"print('SNOOPED', [p for p in [{paths}] if os.path.exists(p)])\n\n\n"
         "def square(x):\n    return x * x"
     )
+    # k15: a root-minded attacker. It unmounts what hides the private files, then reads the
+    # solution, overwrites a classmate's notebook, the course's helpers and the reference
+    # evidence, and leaves code in /tmp for whoever runs next. k16 plants a link to the reference
+    # evidence where the grader reads the executed notebook, then kills the executor.
+    targets = ", ".join(repr(str(p)) for p in [other_submission, *overwrite])
+    escape = (
+        "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        f"for p in [{paths}]:\n"
+        "    libc.umount2(os.path.dirname(p).encode(), 2)\n"
+        "    libc.mount(b'none', os.path.dirname(p).encode(), b'tmpfs', 0, None)\n"
+        f"stolen = [p for p in [{paths}] if os.path.exists(p)]\nprint('STOLEN', stolen)\n"
+        "for p in stolen[:1]:  # the solution: run its answers\n"
+        "    for c in __import__('json').load(open(p))['cells']:\n"
+        "        exec(''.join(c['source']).replace('### BEGIN SOLUTION', ''), globals())\n"
+        f"for p in [{targets}, '/tmp/sitecustomize.py']:\n"
+        "    try:\n        open(p, 'w').write('raise SystemExit(1)')\n"
+        "    except OSError as exc:\n        print('REFUSED', p, type(exc).__name__)\n\n\n"
+        "def square(x):\n    return x * x"
+    )
+    planted = (
+        "import os, signal\n"
+        f"os.symlink({str(secrets[2])!r}, 'link.tmp')\nos.replace('link.tmp', 'executed.ipynb')\n"
+        "os.mkdir('outcome.json')\nos.kill(os.getppid(), signal.SIGKILL)"
+    )
+    blank = "# YOUR CODE HERE\nraise NotImplementedError()"
     reordered = solved(course, "tiny")
     reordered.cells = reordered.cells[:3] + list(reversed(reordered.cells[3:]))
     duplicated = solved(course, "tiny")
@@ -83,6 +110,8 @@ def _students(course: Path, other_submission: Path, secrets: list[Path]) -> dict
         "k13_always_equal": solved(course, "tiny", softmax=always_equal),
         "k13_transformer": solved(course, "tiny", softmax=transformer),
         "k14_snoop": solved(course, "tiny", square=snoop),
+        "k15_escape": solved(course, "tiny", square=escape, softmax=blank, quiz=blank),
+        "k16_planted_link": solved(course, "tiny", quiz=planted),
     }
 
 
@@ -96,7 +125,11 @@ def result(tiny_course: Path, grade_tiny, tmp_path_factory: pytest.TempPathFacto
         out / "gradebook.db",
         grade_tiny.keywords["reference_dir"] / "tiny" / "tiny.json",
     ]
-    for student_id, content in _students(tiny_course, other, secrets).items():
+    import course_utils
+
+    helpers = Path(course_utils.__file__).parent
+    overwrite = [helpers / "checks.py", secrets[2], out / "grades.csv"]
+    for student_id, content in _students(tiny_course, other, secrets, overwrite).items():
         folder = subs / student_id
         folder.mkdir()
         target = folder / "tiny.ipynb"
@@ -120,13 +153,23 @@ def result(tiny_course: Path, grade_tiny, tmp_path_factory: pytest.TempPathFacto
     before = sorted(
         (p.relative_to(subs).as_posix(), p.read_bytes()) for p in subs.rglob("*") if p.is_file()
     )
+    fingerprint_before = fingerprint(tiny_course / "solutions" / "tiny" / "tiny.ipynb")
     start = time.monotonic()
     outcomes = {o.student_id: o for o in grade_tiny(subs, out, jobs=2, limits=LIMITS)}
     seconds = time.monotonic() - start
+    # The next grading run, reference included, meets the same helpers and evidence.
+    fingerprint_after = fingerprint(tiny_course / "solutions" / "tiny" / "tiny.ipynb")
+    reference = json.loads(secrets[2].read_text())
     after = sorted(
         (p.relative_to(subs).as_posix(), p.read_bytes()) for p in subs.rglob("*") if p.is_file()
     )
-    return {"outcomes": outcomes, "out": out, "seconds": seconds, "untouched": before == after}
+    return {
+        "outcomes": outcomes,
+        "out": out,
+        "seconds": seconds,
+        "untouched": before == after,
+        "course_unchanged": fingerprint_before == fingerprint_after == reference["fingerprint"],
+    }
 
 
 def cells(outcome) -> dict[str, float]:
@@ -218,12 +261,48 @@ def test_13_tampering_with_the_checks_earns_nothing(result, student):
     assert cells(o)["test_square"] == 2.0
 
 
-@pytest.mark.skipif(not isolation_available(), reason="needs Linux user namespaces (unshare)")
+def _printed(result, student: str, tag: str) -> list[str]:
+    """What a student's notebook printed after ``tag`` (a Python list's repr), one item per line."""
+    nb = nbformat.read(result["out"] / "work" / student / "tiny" / "executed.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    return [line[len(tag) + 1 :] for line in text.splitlines() if line.startswith(tag + " ")]
+
+
+needs_sandbox = pytest.mark.skipif(
+    isolation_problem() is not None, reason=f"no sandbox: {isolation_problem()}"
+)
+
+
+@needs_sandbox
 def test_14_private_files_are_out_of_reach(result):
     """(14) solutions, the gradebook, reference evidence and other submissions do not exist for student code."""
-    snooped = result["out"] / "work" / "k14_snoop" / "tiny" / "snooped.json"
-    assert json.loads(snooped.read_text()) == []
+    assert _printed(result, "k14_snoop", "SNOOPED") == ["[]"]
     assert cells(result["outcomes"]["k14_snoop"])["test_square"] == 2.0
+
+
+@needs_sandbox
+def test_15_unmounting_and_overwriting_gain_nothing(result):
+    """(15) a root-minded attacker lifts no hide, writes nothing outside its folder, harms no one."""
+    o = result["outcomes"]
+    assert _printed(result, "k15_escape", "STOLEN") == ["[]"]
+    refused = _printed(result, "k15_escape", "REFUSED")
+    # Every write outside its folder is refused; /tmp is writable but its own, and gone after.
+    assert len(refused) == 4, refused
+    assert all(line.endswith(("OSError", "FileNotFoundError")) for line in refused), refused
+    assert not Path("/tmp/sitecustomize.py").exists()
+    assert cells(o["k15_escape"]) == {**FULL, "test_softmax": 0.0, "test_quiz": 0.0}
+    assert cells(o["s01_perfect"]) == FULL  # the classmate it aimed at
+    assert result["course_unchanged"]  # helpers, data and reference evidence as before
+
+
+@needs_sandbox
+def test_16_planted_link_where_the_grader_reads(result):
+    """(16) a link planted as executed.ipynb makes only its own row crashed, and reads nothing."""
+    o = result["outcomes"]["k16_planted_link"]
+    assert o.status == "crashed" and o.score == 0, o
+    state = result["out"] / "work" / "k16_planted_link" / "tiny"
+    assert (state / "outcome.json").is_file() and not (state / "executed.ipynb").exists()
+    assert not (result["out"] / ".sandbox").exists()  # scratch folders are gone
 
 
 def test_class_is_bounded_and_submissions_untouched(result):
