@@ -15,6 +15,7 @@ import nbformat
 from autograder.course import RELEASE_DIR, REPO_ROOT, assignment_ids
 from autograder.evidence import EvidenceError
 from autograder.grade import grade
+from autograder.sandbox import isolation_problem
 
 __all__ = ["validate"]
 
@@ -38,7 +39,13 @@ def validate(
             nbformat.write(nbformat.read(released, as_version=4), submissions / released.name)
         try:
             outcomes = grade(
-                submissions.parent, Path(tmp) / "out", assignments=ids, root=root, jobs=jobs
+                submissions.parent,
+                Path(tmp) / "out",
+                assignments=ids,
+                root=root,
+                jobs=jobs,
+                # the instructor's own notebooks: sandboxed where possible, trusted elsewhere
+                sandbox=isolation_problem() is None,
             )
         except EvidenceError as exc:  # the reference solution fails its own tests
             return [*problems, str(exc)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import nbformat
@@ -278,3 +279,40 @@ def test_refuses_to_run_student_code_without_a_sandbox(tiny_course, tmp_path, mo
     assert "--no-sandbox" in err
     unconfined = grade_module.grade(subs, tmp_path / "out", root=tiny_course, sandbox=False)
     assert [(o.student_id, o.score) for o in unconfined] == [("a", 6.0)]
+
+
+def test_a_grader_failure_with_one_submission_is_only_its_row(
+    tiny_course, grade_tiny, tmp_path, monkeypatch
+):
+    """An exception while running or scoring one submission makes its row crashed; the rest grade."""
+    import autograder.grade as grade_module
+
+    subs = _write_class(
+        tmp_path / "subs", tiny_course, {"fine": {}, "run_fails": {}, "score_fails": {}}
+    )
+    canonicalize, score_one = grade_module.canonicalize, grade_module.score_one
+
+    def failing_canonicalize(nb, source):
+        if "run_fails" in json.dumps(nb.metadata):
+            raise RuntimeError("disk full")
+        return canonicalize(nb, source)
+
+    def failing_score_one(course, outcome, *args, **kwargs):
+        if outcome.student_id == "score_fails":
+            raise OSError("gradebook locked")
+        return score_one(course, outcome, *args, **kwargs)
+
+    for student in ("fine", "run_fails", "score_fails"):  # mark each notebook with its owner
+        path = subs / student / "tiny.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        nb.metadata["owner"] = student
+        nbformat.write(nb, path)
+    monkeypatch.setattr(grade_module, "canonicalize", failing_canonicalize)
+    monkeypatch.setattr(grade_module, "score_one", failing_score_one)
+    outcomes = {o.student_id: o for o in grade_tiny(subs, tmp_path / "out", jobs=2)}
+    assert outcomes["fine"].score == 6.0 and outcomes["fine"].status == "graded"
+    assert outcomes["run_fails"].status == "crashed"
+    assert "while running it (RuntimeError: disk full)" in outcomes["run_fails"].message
+    assert outcomes["score_fails"].status == "crashed"
+    assert "while scoring it (OSError: gradebook locked)" in outcomes["score_fails"].message
+    assert len(_grades(tmp_path / "out")) == 3
