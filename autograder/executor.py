@@ -1,17 +1,24 @@
-"""Runs one notebook inside the grading sandbox and saves it after every cell.
+"""Runs one notebook inside the grading sandbox and saves its outputs after every cell.
 
-``python -m autograder.executor IN OUT --cell-timeout S --output-cap BYTES``
+``python -m autograder.executor OUT --cell-timeout S --output-cap BYTES < notebook.ipynb``
 
 This process and the kernel it starts are the only things a submission touches; the grader
 (:mod:`autograder.sandbox`) watches them from outside for the notebook's wall-clock and memory
-limits and kills the whole tree when one is crossed. Saving after every cell means that whatever
-ran before a kill or a kernel death is still graded. The run's outcome is written to the
-notebook's metadata under ``autograder``: ``{"status": ..., "message": ...}``.
+limits and kills the whole tree when one is crossed.
+
+The notebook arrives on standard input and is never a file in the sandbox, and this process
+makes itself undumpable, so student code cannot read the cells still to come (hidden tests
+included) from disk or from this process's memory. ``OUT`` receives only what the run
+produced: ``{"status", "message", "cells": {index: {"outputs", "execution_count"}}}``, saved
+after every cell, so whatever ran before a kill or a kernel death is still graded. The grader
+puts those outputs back into its own copy of the notebook: cell sources and metadata never
+come from the sandbox.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import sys
@@ -70,10 +77,23 @@ class LimitedClient(NotebookClient):
 
 
 def _save(nb: NotebookNode, path: Path, status: str, message: str) -> None:
-    nb.metadata["autograder"] = {"status": status, "message": message}
+    cells = {
+        str(index): {"outputs": cell.outputs, "execution_count": cell.execution_count}
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)
+    }
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(nb))  # no schema validation after every cell: the grader reads it
-    os.replace(tmp, path)  # atomic: a kill never leaves half a notebook
+    tmp.write_text(json.dumps({"status": status, "message": message, "cells": cells}))
+    os.replace(tmp, path)  # atomic: a kill never leaves half a file
+
+
+def _undumpable() -> None:
+    """Keeps same-user processes (the kernel) out of this one's memory and file descriptors."""
+    if sys.platform == "linux":
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+        except (OSError, AttributeError):
+            pass
 
 
 def _responsive(client: LimitedClient) -> bool:
@@ -89,9 +109,8 @@ def _responsive(client: LimitedClient) -> bool:
     return not client.timed_out
 
 
-def run_notebook(src: Path, dst: Path, *, cell_timeout: int, output_cap: int) -> str:
-    """Executes ``src`` cell by cell into ``dst``; returns the final status."""
-    nb = nbformat.read(src, as_version=4)
+def run_notebook(nb: NotebookNode, dst: Path, *, cell_timeout: int, output_cap: int) -> str:
+    """Executes ``nb`` cell by cell, saving its outputs to ``dst``; returns the final status."""
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
@@ -139,12 +158,17 @@ def run_notebook(src: Path, dst: Path, *, cell_timeout: int, output_cap: int) ->
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("src", type=Path)
-    parser.add_argument("dst", type=Path)
+    parser.add_argument("dst", type=Path, help="where the outputs go (JSON)")
     parser.add_argument("--cell-timeout", type=int, required=True)
     parser.add_argument("--output-cap", type=int, required=True)
     args = parser.parse_args(argv)
-    run_notebook(args.src, args.dst, cell_timeout=args.cell_timeout, output_cap=args.output_cap)
+    _undumpable()
+    nb = nbformat.reads(sys.stdin.read(), as_version=4)
+    # The kernel inherits no way back to the notebook's text.
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    run_notebook(nb, args.dst, cell_timeout=args.cell_timeout, output_cap=args.output_cap)
     return 0
 
 

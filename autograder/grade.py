@@ -372,9 +372,8 @@ def execute_one(
         for extra in source_dir.iterdir():  # the instructor's files shipped beside the notebook
             if extra.is_file() and extra.suffix != ".ipynb":
                 shutil.copy2(extra, scratch / extra.name)
-        nbformat.write(canonical, scratch / f"{submission.assignment_id}.ipynb")
         run = run_isolated(
-            f"{submission.assignment_id}.ipynb",
+            canonical,
             scratch,
             state / "executor.log",
             limits,

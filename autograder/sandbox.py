@@ -16,15 +16,18 @@ Each run is one ``autograder.executor`` process (and the kernel it starts) insid
 Limits: wall-clock time per cell (in the executor) and per notebook, and memory, are watched from
 outside; a cgroup (:mod:`autograder.cgroup`), where the machine offers one, also caps memory with
 tmpfs and ``/dev/shm`` pages counted, and the number of processes; ``RLIMIT_FSIZE`` caps every
-file the submission writes. The grader reads only what it must back (``executed.ipynb``), as a
-regular file, without following links and up to a size cap; its own state never lives where the
-sandbox can see it. :func:`isolation_problem` says why a machine cannot sandbox (the grader then
+file the submission writes. The notebook reaches the executor on standard input (so the hidden
+tests of cells still to come are never a file there), and the grader reads back one file, the
+run's outputs, as a regular file, without following links and up to a size cap, and puts them
+into its own copy of the notebook; its own state never lives where the sandbox can see it. :func:`isolation_problem` says why a machine cannot sandbox (the grader then
 refuses to run student code unless told ``--no-sandbox``).
 """
 
 from __future__ import annotations
 
+import copy
 import functools
+import json
 import os
 import shutil
 import stat
@@ -60,6 +63,7 @@ _UID = 1000
 _POLL_SECONDS = 0.1
 _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 _CONFINE = Path(__file__).with_name("confine.py")
+_RESULTS = "results.json"  # what the executor writes in the working folder: outputs only
 INSTALL_HINT = (
     "install bubblewrap 0.8 or newer (Debian/Ubuntu: apt-get install bubblewrap; "
     "Fedora: dnf install bubblewrap) on a Linux machine that allows user namespaces, "
@@ -77,7 +81,7 @@ class Limits:
     notebook_seconds: int = 1800
     memory_bytes: int = 4 * 2**30  # resident memory, and (with a cgroup) /tmp and /dev/shm too
     output_bytes: int = 20 * 2**20  # notebook output kept by the executor
-    file_bytes: int = 64 * 2**20  # largest file the submission may write; executed.ipynb included
+    file_bytes: int = 64 * 2**20  # largest file the submission may write; its outputs included
     tmp_bytes: int = 512 * 2**20  # size of each of the private /tmp and /dev/shm
     processes: int = 512  # processes and threads (torch and BLAS start one thread per core)
     threads: int = 0  # BLAS / torch threads per submission; 0 leaves the libraries' default
@@ -259,8 +263,30 @@ def remove_tree(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def _merged(
+    notebook: nbformat.NotebookNode, data: bytes | None
+) -> tuple[nbformat.NotebookNode | None, dict]:
+    """The grader's notebook with the outputs the run reported, and the run's own status.
+
+    ``data`` is the executor's results file, written inside the sandbox and so untrusted: only
+    outputs of existing code cells are taken, and the result must be a valid notebook.
+    """
+    try:
+        results = json.loads(data) if data else None
+        nb = copy.deepcopy(notebook)
+        for key, cell in results["cells"].items():
+            target = nb.cells[int(key)]
+            if target.cell_type == "code":
+                target.outputs = [nbformat.from_dict(o) for o in cell["outputs"]]
+                target.execution_count = cell["execution_count"]
+        nbformat.validate(nb)
+    except Exception:  # anything malformed (nbformat and json raise many types): nothing ran
+        return None, {}
+    return nb, {k: str(results.get(k, "")) for k in ("status", "message")}
+
+
 def run_isolated(
-    notebook: str,
+    notebook: nbformat.NotebookNode,
     workdir: Path,
     log: Path,
     limits: Limits,
@@ -269,11 +295,11 @@ def run_isolated(
     hide: Sequence[Path] = (),
     sandbox: bool = True,
 ) -> RunResult:
-    """Executes the notebook ``workdir/notebook`` under ``limits``.
+    """Executes ``notebook`` in ``workdir`` under ``limits``.
 
     Args:
-        notebook: file name of the notebook inside ``workdir``; the executed copy is read back
-            from ``workdir/executed.ipynb``.
+        notebook: the notebook to run. It reaches the executor on standard input, never as a
+            file in the sandbox; the result is this notebook with the run's outputs added.
         workdir: the submission's private working folder, the only one it may write to.
         log: where the executor's own output goes: a file in a folder the sandbox never sees.
         limits: time, memory, process, file and output limits.
@@ -285,7 +311,7 @@ def run_isolated(
     workdir = workdir.resolve()
     home = SANDBOX_WORKDIR if sandbox else workdir
     command = [
-        sys.executable, "-m", "autograder.executor", notebook, "executed.ipynb",
+        sys.executable, "-m", "autograder.executor", _RESULTS,
         "--cell-timeout", str(limits.cell_seconds), "--output-cap", str(limits.output_bytes),
     ]  # fmt: skip
     pass_fds: tuple[int, ...] = ()
@@ -312,7 +338,7 @@ def run_isolated(
             [*confine, "--", *command],
             cwd=workdir,
             env=_environment(home, limits.threads, pythonpath),
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             stdout=out,
             stderr=out,
             start_new_session=True,
@@ -321,6 +347,11 @@ def run_isolated(
         for fd in pass_fds:
             os.close(fd)
         root = psutil.Process(proc.pid)
+        try:
+            proc.stdin.write(nbformat.writes(notebook).encode())
+            proc.stdin.close()
+        except BrokenPipeError:  # the executor ended before reading it: reported below
+            pass
         try:
             while proc.poll() is None:
                 elapsed = time.monotonic() - start
@@ -350,18 +381,10 @@ def run_isolated(
             "(files in /tmp and /dev/shm included) and was stopped"
         )
 
-    data = read_regular_file(workdir / "executed.ipynb", limits.file_bytes)
-    try:
-        nb = nbformat.reads(data.decode("utf-8"), as_version=4) if data else None
-    except Exception:  # nbformat raises many types; a mangled file is a crash
-        nb = None
-    recorded = nb.metadata.get("autograder", {}) if nb is not None else {}
-    if not isinstance(recorded, dict):
-        recorded = {}
+    nb, recorded = _merged(notebook, read_regular_file(workdir / _RESULTS, limits.file_bytes))
     if not status:  # the executor ended by itself: take what it wrote
-        status = str(recorded.get("status", "crashed"))
-        message = str(recorded.get("message", ""))
-        if status not in ("ok", "timeout", "crashed") or status == "running" or nb is None:
+        status, message = recorded.get("status", "crashed"), recorded.get("message", "")
+        if status not in ("ok", "timeout", "crashed") or nb is None:
             tail = (read_regular_file(log, 2**20) or b"")[-300:].decode(errors="replace")
             status, message = "crashed", f"the executor stopped unexpectedly: {tail.strip()}"
     elif recorded.get("message"):

@@ -62,7 +62,7 @@ def _students(
     # k15: a root-minded attacker. It unmounts what hides the private files, then reads the
     # solution, overwrites a classmate's notebook, the course's helpers and the reference
     # evidence, and leaves code in /tmp for whoever runs next. k16 plants a link to the reference
-    # evidence where the grader reads the executed notebook, then kills the executor.
+    # evidence where the grader reads the run's outputs, then kills the executor.
     targets = ", ".join(repr(str(p)) for p in [other_submission, *overwrite])
     escape = (
         "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
@@ -80,7 +80,7 @@ def _students(
     )
     planted = (
         "import os, signal\n"
-        f"os.symlink({str(secrets[2])!r}, 'link.tmp')\nos.replace('link.tmp', 'executed.ipynb')\n"
+        f"os.symlink({str(secrets[2])!r}, 'link.tmp')\nos.replace('link.tmp', 'results.json')\n"
         "os.mkdir('outcome.json')\nos.kill(os.getppid(), signal.SIGKILL)"
     )
     blank = "# YOUR CODE HERE\nraise NotImplementedError()"

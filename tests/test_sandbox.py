@@ -18,7 +18,6 @@ import sys
 import threading
 from pathlib import Path
 
-import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
@@ -58,12 +57,11 @@ def _run(tmp_path: Path, attack: str, limits: Limits = LIMITS, *, hide=()):
     """Runs the attack as a one-cell notebook; returns (RunResult, the report it printed)."""
     work = tmp_path / "work"
     work.mkdir()
-    nbformat.write(new_notebook(cells=[new_code_cell(_PRELUDE + attack)]), work / "attack.ipynb")
+    notebook = new_notebook(cells=[new_code_cell(_PRELUDE + attack)])
     readonly, hidden = sandbox_paths()
     result = run_isolated(
-        "attack.ipynb", work, tmp_path / "executor.log", limits, readonly=readonly,
-        hide=[*hidden, *hide],
-    )  # fmt: skip
+        notebook, work, tmp_path / "executor.log", limits, readonly=readonly, hide=[*hidden, *hide]
+    )
     report = {}
     for cell in result.notebook.cells if result.notebook else []:
         for out in cell.get("outputs", []):
@@ -158,7 +156,7 @@ def test_planted_links_and_folders_never_reach_the_grader(tmp_path):
     attack = f"""
 import signal
 os.symlink({str(victim)!r}, "link.tmp")
-os.replace("link.tmp", "executed.ipynb")  # after the executor's last save
+os.replace("link.tmp", "results.json")  # after the executor's last save
 os.mkdir("outcome.json"); os.symlink({str(victim)!r}, "executor.log")
 os.kill(os.getppid(), signal.SIGKILL)  # no executor left to repair the folder
 """
@@ -296,3 +294,57 @@ report(huge=attempt(fill), size=os.path.getsize("huge.bin"))
     result, report = _run(tmp_path, attack, limits)
     assert result.status == "ok", result.message
     assert report["huge"].startswith("failed") and report["size"] <= 16 * 2**20
+
+
+def test_cells_still_to_come_cannot_be_read(tmp_path):
+    """The notebook is never a file in the sandbox, and the executor's memory is closed to the kernel."""
+    attack = """
+import glob
+secret = "HIDDEN" + "-TEST-7919"
+found = []
+for path in glob.glob("/submission/**", recursive=True) + glob.glob("/tmp/**", recursive=True):
+    if os.path.isfile(path) and secret in open(path, errors="replace").read():
+        found.append(path)
+executor = os.getppid()
+def memory():
+    with open(f"/proc/{executor}/mem", "rb") as f:
+        return f.read(1)
+report(
+    found=found,
+    stdin=attempt(lambda: os.readlink(f"/proc/{executor}/fd/0")),
+    mem=attempt(memory),
+    environ=attempt(lambda: open(f"/proc/{executor}/environ").read()[:10]),
+)
+"""
+    work = tmp_path / "work"
+    work.mkdir()
+    hidden = new_code_cell('print("HIDDEN-TEST-7919")')
+    notebook = new_notebook(cells=[new_code_cell(_PRELUDE + attack), hidden])
+    readonly, hide = sandbox_paths()
+    result = run_isolated(notebook, work, tmp_path / "log", LIMITS, readonly=readonly, hide=hide)
+    assert result.status == "ok", result.message
+    text = result.notebook.cells[0].outputs[0]["text"]
+    report = json.loads(text.split("REPORT ", 1)[1])
+    assert report["found"] == []
+    for key in ("stdin", "mem", "environ"):
+        assert report[key].startswith("failed"), (key, report[key])
+    assert result.notebook.cells[1].outputs[0]["text"] == "HIDDEN-TEST-7919\n"
+
+
+def test_only_outputs_come_back_from_the_sandbox():
+    """A forged results file cannot change a cell's source or metadata, and a malformed one reads as nothing."""
+    from autograder.sandbox import _merged
+
+    notebook = new_notebook(cells=[new_code_cell("x = 1"), new_code_cell("check()")])
+    forged = {
+        "status": "ok",
+        "message": "",
+        "cells": {"1": {"outputs": [{"output_type": "stream", "name": "stdout", "text": "ok\n"}],
+                        "execution_count": 1, "source": "pass", "metadata": {"nbgrader": {}}}},
+    }  # fmt: skip
+    merged, status = _merged(notebook, json.dumps(forged).encode())
+    assert [c.source for c in merged.cells] == ["x = 1", "check()"]
+    assert merged.cells[1].metadata == notebook.cells[1].metadata
+    assert merged.cells[1].outputs[0]["text"] == "ok\n" and status["status"] == "ok"
+    for bad in (b"", b"{", b'{"cells": {"9": {}}}', b'{"cells": {"0": {"outputs": [{"x": 1}]}}}'):
+        assert _merged(notebook, bad) == (None, {})
