@@ -33,6 +33,7 @@ __all__ = [
     "VerifyEvidence",
     "cell_records",
     "compare_records",
+    "decode_accuracy",
     "is_test_cell",
     "load_reference",
 ]
@@ -126,6 +127,21 @@ def _values_match(got: Any, want: Any, rtol: float, atol: float) -> str | None:
     return None if type(got) is type(want) and got == want else f"expected {want!r}, got {got!r}"
 
 
+def decode_accuracy(got: Mapping[str, Any], want: Mapping[str, Any]) -> float | None:
+    """Accuracy of ``got``'s predicted labels against ``want``'s targets (the grader's labels).
+
+    None when the predictions are not one integer label per target. Targets come from the
+    reference record only: a student's record carries none.
+    """
+    try:
+        value, targets = _decode(got), _decode(want, "targets")
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(value, np.ndarray) or value.shape != targets.shape:
+        return None
+    return float(np.mean(value == targets))
+
+
 def _check_one(name: str, got: Mapping[str, Any] | None, want: Mapping[str, Any]) -> str | None:
     if got is None:
         return (
@@ -138,10 +154,10 @@ def _check_one(name: str, got: Mapping[str, Any] | None, want: Mapping[str, Any]
     except (ValueError, KeyError, TypeError) as exc:
         return f"hidden check '{name}': {exc}"
     if want["kind"] == "accuracy":
-        targets = _decode(want, "targets")  # the reference's labels: the student's copy is ignored
-        if not isinstance(value, np.ndarray) or value.shape != targets.shape:
-            return f"hidden check '{name}': expected {targets.shape[0]} predicted labels"
-        accuracy = float(np.mean(value == targets))
+        accuracy = decode_accuracy(got, want)
+        if accuracy is None:
+            count = _decode(want, "targets").shape[0]
+            return f"hidden check '{name}': expected {count} predicted labels"
         if accuracy < float(want["min_accuracy"]):
             return f"hidden check '{name}': accuracy {accuracy:.3f} is below {float(want['min_accuracy']):.2f}"
         return None

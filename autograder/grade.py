@@ -39,6 +39,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from tqdm.auto import tqdm
 
+from autograder import heldout
 from autograder.canonical import canonicalize
 from autograder.course import REPO_ROOT, assignment_ids, ensure_scripts_on_path, source_notebook
 from autograder.nbgrader_config import course_config
@@ -118,6 +119,7 @@ class Course:
     root: Path
     db_path: Path
     reference_dir: Path
+    heldout_seed: int = 0  # orders the held-out sets and renders the capstone's (autograder.heldout)
 
     def api(self, *, execute: bool = False) -> NbGraderAPI:
         ensure_scripts_on_path()
@@ -261,10 +263,12 @@ def prepare_course(
     Reference evidence goes to ``reference_dir`` (default ``out/reference``); files there are
     reused while their fingerprint is current.
     """
+    reference_dir = reference_dir or out / "reference"
     course = Course(
         root=out / "course",
         db_path=out / "gradebook.db",
-        reference_dir=reference_dir or out / "reference",
+        reference_dir=reference_dir,
+        heldout_seed=heldout.course_seed(reference_dir),
     )
     api = course.api()
     for assignment_id in assignments:
@@ -369,9 +373,9 @@ def execute_one(
     scratch_root.mkdir(exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f"{submission.student_id}-", dir=scratch_root))
     try:
-        for extra in source_dir.iterdir():  # the instructor's files shipped beside the notebook
-            if extra.is_file() and extra.suffix != ".ipynb":
-                shutil.copy2(extra, scratch / extra.name)
+        heldout.prepare_workdir(
+            source_dir / f"{submission.assignment_id}.ipynb", scratch, course.heldout_seed
+        )
         run = run_isolated(
             canonical,
             scratch,

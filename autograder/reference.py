@@ -3,14 +3,15 @@
 The source notebook (``solutions/<id>/<id>.ipynb``) is executed once in a trusted kernel; the
 records of every test cell are saved as ``<dir>/<assignment_id>/<notebook_id>.json``. Files are
 cached by a fingerprint of everything the run depends on (the notebook, ``course_utils``, the
-bundled data), so grading a class costs one extra notebook run, not one per student.
+bundled data, the held-out seed), so grading a class costs one extra notebook run, not one per
+student. The reference kernel, like a student's, sees held-out images only: the labels of each
+sealed accuracy check are added to its record here (:mod:`autograder.heldout`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -19,17 +20,20 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from autograder import heldout
 from autograder.course import REPO_ROOT
-from autograder.evidence import EvidenceError, cell_records, is_test_cell
+from autograder.evidence import EvidenceError, cell_records, decode_accuracy, is_test_cell
+from course_utils.checks import encode_value
 
 __all__ = ["build_reference", "execute_notebook", "fingerprint", "reference_problems"]
 
 _FINGERPRINT_INPUTS = ("course_utils", "data")
 
 
-def fingerprint(notebook: Path) -> str:
-    """sha256 over the notebook and the helper code and data its run depends on."""
+def fingerprint(notebook: Path, seed: int = 0) -> str:
+    """sha256 over the notebook, the helper code and data its run depends on, and the held-out seed."""
     digest = hashlib.sha256(notebook.read_bytes())
+    digest.update(heldout.seed_identity(seed).encode())
     for folder in _FINGERPRINT_INPUTS:
         for path in sorted((REPO_ROOT / folder).rglob("*")):
             if path.is_file() and path.suffix in {".py", ".npz"}:
@@ -80,39 +84,55 @@ def reference_problems(nb: nbformat.NotebookNode) -> list[str]:
     return problems
 
 
+def _seal(cells: dict[str, Any], seed: int) -> list[str]:
+    """Adds the held-out labels to every sealed accuracy record; returns the records that miss their mark."""
+    problems = []
+    for grade_id, records in cells.items():
+        for name, record in records.items():
+            if record.get("kind") == "accuracy" and "held_out" in record:
+                labels = heldout.held_out(str(record["held_out"]), seed)[1]
+                record["targets"] = encode_value(labels)
+                accuracy = decode_accuracy(record, record)
+                if accuracy is None or accuracy < float(record["min_accuracy"]):
+                    problems.append(
+                        f"test cell '{grade_id}': the reference's '{name}' scores {accuracy} on "
+                        f"held-out set {record['held_out']}, below its mark {record['min_accuracy']}"
+                    )
+    return problems
+
+
 def build_reference(source: Path, out_dir: Path, *, timeout: int = 600) -> Path:
     """Executes the source notebook and writes its records to ``out_dir/<assignment>/<nb>.json``.
 
-    Returns the path of the reference file; reuses it when its fingerprint is current.
+    Returns the path of the reference file; reuses it when its fingerprint is current. The
+    held-out seed is the one kept in ``out_dir`` (see :func:`autograder.heldout.course_seed`).
 
     Raises:
         EvidenceError: the reference solution fails its own tests or a test cell records nothing.
     """
     assignment_id, notebook_id = source.parent.name, source.stem
     target = out_dir / assignment_id / f"{notebook_id}.json"
-    key = fingerprint(source)
+    seed = heldout.course_seed(out_dir)
+    key = fingerprint(source, seed)
     if target.exists() and json.loads(target.read_text()).get("fingerprint") == key:
         return target
 
     nb = nbformat.read(source, as_version=4)
     with tempfile.TemporaryDirectory(prefix="reference-") as tmp:
         workdir = Path(tmp)
-        for extra in source.parent.iterdir():  # files shipped beside the notebook
-            if extra != source and extra.is_file():
-                shutil.copy2(extra, workdir / extra.name)
+        heldout.prepare_workdir(source, workdir, seed)
         try:
             execute_notebook(nb, workdir, timeout=timeout)
         except CellExecutionError as exc:  # a timeout: allow_errors covers the rest
             raise EvidenceError(f"{source}: the reference run failed: {exc}") from exc
-    problems = reference_problems(nb)
-    if problems:
-        raise EvidenceError(f"{source} cannot serve as the reference:\n  " + "\n  ".join(problems))
-
     cells: dict[str, Any] = {
         cell.metadata.nbgrader["grade_id"]: cell_records(cell)[0]
         for cell in nb.cells
         if is_test_cell(cell)
     }
+    problems = reference_problems(nb) + _seal(cells, seed)
+    if problems:
+        raise EvidenceError(f"{source} cannot serve as the reference:\n  " + "\n  ".join(problems))
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps({"fingerprint": key, "cells": cells}))
     return target
