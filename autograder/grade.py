@@ -119,7 +119,8 @@ class Course:
     root: Path
     db_path: Path
     reference_dir: Path
-    heldout_seed: int = 0  # orders the held-out sets and renders the capstone's (autograder.heldout)
+    # orders the held-out sets and renders the capstone's (autograder.heldout)
+    heldout_seed: int = 0
 
     def api(self, *, execute: bool = False) -> NbGraderAPI:
         ensure_scripts_on_path()
@@ -693,6 +694,17 @@ def merge(shards: list[Path], out: Path, *, root: Path = REPO_ROOT) -> list[Outc
             outcomes.append(outcome)
     if not outcomes:
         raise GradingError("the shards hold no grades")
+    seeds = {
+        heldout.course_seed(shard / "reference")
+        for shard in dict.fromkeys(origin.values())
+        if os.environ.get(heldout.SEED_ENV) or (shard / "reference" / "heldout-seed").is_file()
+    }
+    if len(seeds) > 1:
+        raise GradingError(
+            "the shards were graded with different held-out seeds, so their accuracy checks "
+            f"cannot be scored together: set {heldout.SEED_ENV} to one number on every machine "
+            "and grade the shards again"
+        )
     for shard in dict.fromkeys(origin.values()):  # reference files are reused while still current
         if (shard / "reference").is_dir() and shard != out:
             shutil.copytree(shard / "reference", out / "reference", dirs_exist_ok=True)

@@ -28,6 +28,7 @@ import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import nbformat
 import numpy as np
 
 __all__ = [
@@ -123,4 +124,5 @@ def prepare_workdir(source: Path, workdir: Path, seed: int) -> None:
     for extra in source.parent.iterdir():
         if extra.is_file() and extra.suffix != ".ipynb":
             shutil.copy2(extra, workdir / extra.name)
-    write_images(names_in(source.read_text()), seed, workdir)
+    cells = nbformat.read(source, as_version=4).cells
+    write_images(names_in("\n".join(c.source for c in cells)), seed, workdir)

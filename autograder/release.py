@@ -37,7 +37,8 @@ _LEAK_MARKERS = (
     "BEGIN HIDDEN TESTS",
     "END HIDDEN TESTS",
     "record(",
-    "record_accuracy(",
+    "record_predictions(",
+    "held_out_images(",
 )
 _KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info")
 

@@ -6,11 +6,13 @@ keeping them apart:
 * ``check_*`` functions give **visible feedback**. They raise ``AssertionError`` with a message a
   student can act on: what was expected, what came out, the largest error and where, a hint.
   They earn no points by themselves.
-* ``record`` and ``record_accuracy`` emit **evidence** for hidden tests. They compare nothing in
-  the student's kernel: the value is serialised into the cell's output and the grader compares it,
-  in its own process, with the value the reference solution recorded for the same check. Student
-  code can patch anything in its kernel, but it never sees the expected value, so it cannot fake
-  a pass.
+* ``record`` and ``record_predictions`` emit **evidence** for hidden tests. They compare nothing
+  in the student's kernel: the value is serialised into the cell's output and the grader compares
+  it, in its own process, with the value the reference solution recorded for the same check.
+  Student code can patch anything in its kernel, but it never sees the expected value, so it
+  cannot fake a pass. A trained model's accuracy is sealed the same way: the hidden test reads
+  the grader's held-out images with ``held_out_images`` and records predictions; the labels
+  never enter any kernel.
 
 Example test cell: visible checks first, then the hidden part, which nbgrader removes from the
 student's copy (``autograder/README.md`` shows the exact markers)::
@@ -28,6 +30,7 @@ import base64
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,9 +45,10 @@ __all__ = [
     "check_unchanged",
     "decode_value",
     "encode_value",
+    "held_out_images",
     "passed",
     "record",
-    "record_accuracy",
+    "record_predictions",
 ]
 
 #: MIME type of the display outputs that carry grading evidence.
@@ -295,15 +299,40 @@ def record(name: str, value: Any, *, rtol: float = 1e-6, atol: float = 1e-8) -> 
     )
 
 
-def record_accuracy(name: str, y_pred: Any, y_true: Any, *, min_accuracy: float) -> None:
-    """Records predicted labels; the grader scores them against the *reference run's* ``y_true``.
+def held_out_images(name: str) -> np.ndarray:
+    """The images of the held-out set ``name``, for a sealed accuracy check (hidden tests only).
+
+    In a graded run the grader writes them to ``heldout/<name>.npy`` in the working folder, in
+    an order of its own, and keeps their labels (see ``autograder/heldout.py``). Elsewhere (the
+    solution run by hand or by nbval) there is no such file and the public images stand in:
+    ``"mnist_test"``, the bundled MNIST test split, float32 (1000, 1, 28, 28); ``"roofs_test"``,
+    1,000 synthetic roofs, uint8 (1000, 64, 64, 3).
+    """
+    path = Path("heldout") / f"{name}.npy"
+    if path.is_file():
+        return np.load(path, allow_pickle=False)
+    if name == "mnist_test":
+        from course_utils.data import load_mnist
+
+        return load_mnist()[1][0]
+    if name == "roofs_test":
+        from course_utils.roofs import generate_roofs
+
+        return generate_roofs(1000, seed=7919, split="test")[0]
+    raise KeyError(f"unknown held-out set {name!r}: 'mnist_test' or 'roofs_test'")
+
+
+def record_predictions(name: str, y_pred: Any, *, held_out: str, min_accuracy: float) -> None:
+    """Records a trained model's predicted labels for the grader's held-out set ``held_out``.
+
+    The grader scores them against the set's labels, which no kernel ever sees, with the pass
+    mark of the reference run's record.
 
     Args:
         name: the check's name, unique in its cell.
-        y_pred: (N,) predicted class labels.
-        y_true: (N,) true labels. Only the reference run's copy is used, so a tampered copy here
-            changes nothing.
-        min_accuracy: the pass mark, also taken from the reference run.
+        y_pred: (N,) predicted class labels, in the order of ``held_out_images(held_out)``.
+        held_out: the held-out set's name.
+        min_accuracy: the pass mark in [0, 1].
     """
     if not (0.0 <= min_accuracy <= 1.0) or math.isnan(min_accuracy):
         raise ValueError("min_accuracy must lie in [0, 1].")
@@ -316,7 +345,7 @@ def record_accuracy(name: str, y_pred: Any, y_true: Any, *, min_accuracy: float)
             "name": name,
             "kind": "accuracy",
             "value": encoded,
-            "targets": encode_value(np.asarray(y_true).astype(np.int64)),
+            "held_out": str(held_out),
             "min_accuracy": float(min_accuracy),
         }
     )

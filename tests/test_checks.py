@@ -18,7 +18,7 @@ from course_utils.checks import (
     decode_value,
     encode_value,
     record,
-    record_accuracy,
+    record_predictions,
 )
 
 
@@ -160,15 +160,16 @@ def test_record_emits_one_display_with_the_evidence_mime(monkeypatch):
     monkeypatch.setattr(checks, "_emit", emitted.append)
     record("softmax/random", np.array([0.25, 0.75]), rtol=1e-4)
     record("bad", object())
-    record_accuracy("mnist", np.array([1, 2]), np.array([1, 3]), min_accuracy=0.9)
+    record_predictions("mnist", np.array([1, 2]), held_out="mnist_test", min_accuracy=0.9)
     first, bad, accuracy = emitted
     assert first["name"] == "softmax/random" and first["kind"] == "close" and first["rtol"] == 1e-4
     np.testing.assert_array_equal(decode_value(first["value"]), [0.25, 0.75])
     assert bad["value"]["type"] == "error"
     assert accuracy["kind"] == "accuracy" and accuracy["min_accuracy"] == 0.9
-    np.testing.assert_array_equal(decode_value(accuracy["targets"]), [1, 3])
+    assert accuracy["held_out"] == "mnist_test" and "targets" not in accuracy  # no labels here
+    np.testing.assert_array_equal(decode_value(accuracy["value"]), [1, 2])
     with pytest.raises(ValueError):
-        record_accuracy("x", [1], [1], min_accuracy=1.5)
+        record_predictions("x", [1], held_out="mnist_test", min_accuracy=1.5)
 
 
 def test_emit_uses_a_raw_display_with_text_fallback(monkeypatch):

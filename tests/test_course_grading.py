@@ -21,6 +21,46 @@ ASSIGNMENTS = assignment_ids()
 # The mistake module of each assignment; its first mistake is the "one wrong function" student.
 MISTAKE_MODULES = {"01_mlp_backprop": "tests.mistakes.nb01_mlp_backprop"}
 
+# The forger trains nothing (or one epoch), silences the visible accuracy checks and rebinds
+# record_predictions to send the labels it has: the visible test split's, in its own order.
+_FORGE = """
+import course_utils.checks as _checks
+
+
+def check_true(*args, **kwargs):
+    pass
+
+
+def record_predictions(name, y_pred, *, held_out, min_accuracy):
+    _checks.record_predictions(name, {labels}, held_out=held_out, min_accuracy=0.0)
+"""
+# answer cell -> (text of the solution's answer, what the forger writes instead), per assignment
+FORGERS = {
+    "01_mlp_backprop": {
+        "train_mlp_numpy": ("for _ in range(num_epochs):", "for _ in range(0):  # trains nothing"),
+        "TorchMLP": ("", _FORGE.format(labels="y_test[: len(y_pred)]")),
+    },
+    "05_roof_type_exercise": {
+        "train_cnn": ("cnn_epochs, cnn_lr = 20,", "cnn_epochs, cnn_lr = 1,"),
+        "train_transformer": (
+            "transformer_epochs, transformer_lr = 30,",
+            "transformer_epochs, transformer_lr = 1,",
+        ),
+        "build_roof_transformer": ("", _FORGE.format(labels="test_set.labels[: len(y_pred)]")),
+    },
+}
+
+
+def _forger(assignment_id: str) -> nbformat.NotebookNode:
+    nb = solved(REPO_ROOT, assignment_id)
+    for cell in nb.cells:
+        edit = FORGERS[assignment_id].get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        if edit:
+            old, new = edit
+            assert old in cell.source, (assignment_id, old)
+            cell.source = cell.source.replace(old, new) if old else cell.source + "\n" + new
+    return nb
+
 
 @pytest.fixture(scope="module")
 def class_results(tmp_path_factory: pytest.TempPathFactory) -> dict:
@@ -40,6 +80,8 @@ def class_results(tmp_path_factory: pytest.TempPathFactory) -> dict:
                 REPO_ROOT, assignment_id, **{mistake.answer_cell: mistake.source}
             )
             wrong_cells[assignment_id] = mistake.test_cell
+        if assignment_id in FORGERS:
+            students["forger"] = _forger(assignment_id)
         for student, nb in students.items():
             (subs / student).mkdir(exist_ok=True)
             nbformat.write(nb, subs / student / f"{assignment_id}.ipynb")
@@ -100,3 +142,14 @@ def _manual_points(assignment_id: str) -> float:
 def test_reference_cache_is_ignored_by_git():
     """Reference evidence holds hidden-test values: it must never be committed."""
     assert ".autograder/" in Path(REPO_ROOT / ".gitignore").read_text().split()
+
+
+@pytest.mark.parametrize("assignment_id", sorted(FORGERS))
+def test_forged_labels_earn_nothing(class_results, assignment_id):
+    """Rebinding record_predictions to send known labels earns no accuracy point: the grader's
+    held-out set comes in an order of its own and its labels never enter the kernel."""
+    forged = _autograded(class_results["outcomes"][("forger", assignment_id)])
+    right = _autograded(class_results["outcomes"][("solution", assignment_id)])
+    accuracy_cells = [g for g in right if "accuracy" in g or g == "test_train_mlp_numpy"]
+    assert accuracy_cells and all(right[g] > 0 for g in accuracy_cells)
+    assert all(forged[g] == 0.0 for g in accuracy_cells), forged

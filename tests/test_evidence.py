@@ -167,3 +167,29 @@ def test_verify_evidence_appends_error_only_when_evidence_fails(tmp_path):
     assert [o.output_type for o in nb.cells[0].outputs] == ["display_data"]
     assert nb.cells[1].outputs[-1].output_type == "error"
     assert nb.cells[1].outputs[-1].ename == "HiddenTestFailed"
+
+
+def test_a_warning_in_a_test_cell_costs_no_points(tmp_path):
+    """stderr in a passing test cell (a library's FutureWarning) becomes a note nbgrader does not score as 0."""
+    import json
+
+    import nbformat
+    from nbgrader.utils import determine_grade
+
+    ref_dir = tmp_path / "ref"
+    (ref_dir / "hw").mkdir(parents=True)
+    (ref_dir / "hw" / "hw.json").write_text(json.dumps({"cells": {"ok": {"a": payload("a", 1.0)}}}))
+    cell = _test_cell("ok", payload("a", 1.0))
+    cell.outputs.insert(
+        0, nbformat.v4.new_output("stream", name="stderr", text="FutureWarning: x\n")
+    )
+    cell.metadata.nbgrader["points"] = 2
+    assert determine_grade(cell)[0] == 0  # what nbgrader alone would give
+    nb, _ = VerifyEvidence(reference_directory=str(ref_dir)).preprocess(
+        nbformat.v4.new_notebook(cells=[cell]), {"nbgrader": {"assignment": "hw", "notebook": "hw"}}
+    )
+    assert determine_grade(nb.cells[0])[0] == 2
+    assert (
+        "FutureWarning: x" in nb.cells[0].outputs[0].text
+        and nb.cells[0].outputs[0].name == "stdout"
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 from nbclient import NotebookClient
 
 import tests.mistakes
+from autograder import heldout
 from autograder.course import REPO_ROOT, assignment_ids, source_notebook
 from autograder.evidence import cell_records, compare_records, is_test_cell, load_reference
 from autograder.reference import build_reference
@@ -48,7 +50,7 @@ CASES = [
 class NotebookSession:
     """A kernel that runs a notebook's cells in order, on demand, and replays swapped cells."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, workdir: Path):
         self.nb = nbformat.read(path, as_version=4)
         self.index = {
             c.metadata.get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(self.nb.cells)
@@ -58,7 +60,7 @@ class NotebookSession:
             timeout=600,
             kernel_name="python3",
             allow_errors=True,
-            resources={"metadata": {"path": str(path.parent)}},
+            resources={"metadata": {"path": str(workdir)}},
         )
         self.client.create_kernel_manager()
         self.client.start_new_kernel()
@@ -85,15 +87,19 @@ class NotebookSession:
 
 
 @pytest.fixture(scope="module")
-def sessions() -> Iterator[Callable[[str], tuple[NotebookSession, dict]]]:
-    """Opens one kernel per notebook, lazily, and its reference evidence."""
+def sessions(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[str], tuple[NotebookSession, dict]]]:
+    """Opens one kernel per notebook, lazily, in a working folder laid out as the grader's."""
     opened: dict[str, tuple[NotebookSession, dict]] = {}
 
     def get(assignment_id: str) -> tuple[NotebookSession, dict]:
         if assignment_id not in opened:
             source = source_notebook(assignment_id)
             reference = load_reference(build_reference(source, REFERENCE_CACHE))
-            opened[assignment_id] = (NotebookSession(source), reference)
+            workdir = tmp_path_factory.mktemp(assignment_id)
+            heldout.prepare_workdir(source, workdir, heldout.course_seed(REFERENCE_CACHE))
+            opened[assignment_id] = (NotebookSession(source, workdir), reference)
         return opened[assignment_id]
 
     yield get
@@ -133,3 +139,66 @@ def _passes(cell: nbformat.NotebookNode, reference: dict) -> bool:
     records, duplicates = cell_records(cell)
     raised = any(o.output_type == "error" for o in cell.outputs)
     return not raised and not duplicates and compare_records(records, reference).passed
+
+
+_DEFINED = re.compile(r"^(?:def|class)\s+(\w+)|^(\w+)\s*(?:,\s*\w+\s*)*=", re.MULTILINE)
+
+
+def _defined_names(source: str) -> set[str]:
+    return {a or b for a, b in _DEFINED.findall(source)}
+
+
+def dependent_test_cells(nb: nbformat.NotebookNode, answer_cell: str) -> list[str]:
+    """The later test cells that use what ``answer_cell`` defines, directly or through a later
+    answer cell, except sealed accuracy checks (a trained model's accuracy rightly depends on
+    every piece it was built from)."""
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    start = ids.index(answer_cell)
+    names = _defined_names(nb.cells[start].source)
+    used = set(names)
+    found = []
+    for cell, grade_id in zip(nb.cells[start + 1 :], ids[start + 1 :], strict=True):
+        meta = cell.metadata.get("nbgrader", {})
+        mentions = any(re.search(rf"(?<![\w.]){re.escape(n)}\b", cell.source) for n in used)
+        if meta.get("solution") and cell.cell_type == "code" and mentions:
+            used |= _defined_names(cell.source)
+        elif is_test_cell(cell) and mentions and "record_predictions(" not in cell.source:
+            found.append(grade_id)
+    return found
+
+
+DEPENDENT_CASES = [
+    pytest.param(
+        module.ASSIGNMENT, mistake, id=f"{module.ASSIGNMENT}:{mistake.answer_cell}:{mistake.why}"
+    )
+    for module in _mistake_modules()
+    for mistake in module.MISTAKES
+    if dependent_test_cells(
+        nbformat.read(source_notebook(module.ASSIGNMENT), as_version=4), mistake.answer_cell
+    )  # fmt: skip
+]
+
+
+@pytest.mark.parametrize(("assignment_id", "mistake"), DEPENDENT_CASES)
+def test_mistake_costs_only_its_own_cells(sessions, assignment_id: str, mistake: Mistake):
+    """With the mistaken answer in place, the later exercises that build on it keep their points."""
+    session, reference = sessions(assignment_id)
+    own = session.nb.cells[session.index[mistake.test_cell]]
+    dependents = [
+        g for g in dependent_test_cells(session.nb, mistake.answer_cell) if g != mistake.test_cell
+    ]
+    if not dependents:
+        pytest.skip("only its own test cell uses this answer")
+    session.advance_to(dependents[-1])
+    answer_index = session.index[mistake.answer_cell]
+    charged = []
+    try:
+        session.run(nbformat.v4.new_code_cell(mistake.source), answer_index)
+        assert own is not None
+        for grade_id in dependents:
+            index = session.index[grade_id]
+            if not _passes(session.run(session.nb.cells[index], index), reference[grade_id]):
+                charged.append(grade_id)
+    finally:
+        session.run(session.nb.cells[answer_index], answer_index)
+    assert not charged, f"{mistake.why!r} also costs the points of {', '.join(charged)}"

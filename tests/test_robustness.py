@@ -16,6 +16,7 @@ import nbformat
 import pytest
 
 from autograder.demo import simulated_class, solved
+from autograder.heldout import course_seed
 from autograder.reference import fingerprint
 from autograder.sandbox import Limits, isolation_problem
 
@@ -153,12 +154,13 @@ def result(tiny_course: Path, grade_tiny, tmp_path_factory: pytest.TempPathFacto
     before = sorted(
         (p.relative_to(subs).as_posix(), p.read_bytes()) for p in subs.rglob("*") if p.is_file()
     )
-    fingerprint_before = fingerprint(tiny_course / "solutions" / "tiny" / "tiny.ipynb")
+    seed = course_seed(grade_tiny.keywords["reference_dir"])
+    fingerprint_before = fingerprint(tiny_course / "solutions" / "tiny" / "tiny.ipynb", seed)
     start = time.monotonic()
     outcomes = {o.student_id: o for o in grade_tiny(subs, out, jobs=2, limits=LIMITS)}
     seconds = time.monotonic() - start
     # The next grading run, reference included, meets the same helpers and evidence.
-    fingerprint_after = fingerprint(tiny_course / "solutions" / "tiny" / "tiny.ipynb")
+    fingerprint_after = fingerprint(tiny_course / "solutions" / "tiny" / "tiny.ipynb", seed)
     reference = json.loads(secrets[2].read_text())
     after = sorted(
         (p.relative_to(subs).as_posix(), p.read_bytes()) for p in subs.rglob("*") if p.is_file()

@@ -87,6 +87,14 @@ _RELU = [
     return np.where(z > 0, z, 0.01 * z)
 """,
     ),
+    Mistake(
+        answer_cell="relu",
+        test_cell="test_relu",
+        why="keeps an integer input's dtype (the docstring promises floats)",
+        source="""def relu(z):
+    return np.maximum(z, 0)
+""",
+    ),
 ]
 
 _RELU_GRAD = [

@@ -317,6 +317,28 @@ _DROPOUT = _mistakes(
 """,
         ),
         (
+            "returns x itself at test time, not a copy",
+            """def dropout(x, p, training, rng):
+    if not training:
+        return x
+    keep = rng.random(x.shape) < 1 - p
+    if p == 1:
+        return np.zeros_like(x)
+    return np.where(keep, x / (1 - p), 0.0)
+""",
+        ),
+        (
+            "keeps where u > p (another book's convention; the course fixes u < 1 - p)",
+            """def dropout(x, p, training, rng):
+    if not training:
+        return x.copy()
+    keep = rng.random(x.shape) > p
+    if p == 1:
+        return np.zeros_like(x)
+    return np.where(keep, x / (1 - p), 0.0)
+""",
+        ),
+        (
             "keeps where u >= p, not where u < 1 - p as specified",
             """def dropout(x, p, training, rng):
     if not training:

@@ -142,6 +142,18 @@ MISTAKES = [
         ),
         "converts test images to uint8",
     ),
+    Mistake(
+        "transforms",
+        "test_transforms",
+        variant(
+            TRANSFORMS,
+            (
+                "eval_transform = T.Identity()",
+                "eval_transform = T.Resize((64, 64), antialias=True)",
+            ),
+        ),
+        "resizes test images to 64x64 (a no-op on the default roofs, wrong on other sizes)",
+    ),
     # --- build_roof_cnn ------------------------------------------------------------------------
     Mistake(
         "build_roof_cnn",
@@ -210,5 +222,17 @@ MISTAKES = [
         "test_build_roof_transformer",
         "def build_roof_transformer(num_classes=3):\n    return build_roof_cnn(num_classes)\n",
         "a CNN is not a transformer",
+    ),
+    Mistake(
+        "build_roof_transformer",
+        "test_build_roof_transformer",
+        variant(
+            TRANSFORMER,
+            (
+                "tokens = torch.cat([cls, tokens], dim=1) + self.pos_embed",
+                "tokens = torch.cat([cls, tokens], dim=1)",
+            ),
+        ),
+        "no position information: the tokens are a bag of patches",
     ),
 ]
