@@ -116,6 +116,13 @@ def _bwrap_command(
             args += ["--symlink", os.readlink(name), name]
         elif os.path.isdir(name):
             args += ["--ro-bind", name, name]
+    args += ["--proc", "/proc", "--dev", "/dev", "--ro-bind-try", "/sys", "/sys"]
+    for device in sorted(Path("/dev").glob("nvidia*")):  # a GPU, where the machine has one
+        args += ["--dev-bind", str(device), str(device)]
+    # The private /tmp comes before the binds: Python or the course may live under /tmp (a CI
+    # clone), and a later tmpfs would cover them.
+    args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
+    args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
     shown: list[Path] = [Path(p) for p in _SYSTEM]
     for path in sorted({Path(os.path.realpath(p)) for p in [*_python_paths(), *readonly]}):
         if path.exists() and not any(path.is_relative_to(s) for s in shown):
@@ -124,11 +131,6 @@ def _bwrap_command(
     for path in sorted({Path(os.path.realpath(p)) for p in hide}):
         if any(path.is_relative_to(s) for s in shown) and path.is_dir():
             args += ["--size", "4096", "--tmpfs", str(path), "--remount-ro", str(path)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--ro-bind-try", "/sys", "/sys"]
-    for device in sorted(Path("/dev").glob("nvidia*")):  # a GPU, where the machine has one
-        args += ["--dev-bind", str(device), str(device)]
-    args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
-    args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
     args += ["--bind", str(workdir), str(SANDBOX_WORKDIR), "--remount-ro", "/"]
     return [*args, "--chdir", str(SANDBOX_WORKDIR), "--"]
 

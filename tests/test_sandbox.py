@@ -348,3 +348,20 @@ def test_only_outputs_come_back_from_the_sandbox():
     assert merged.cells[1].outputs[0]["text"] == "ok\n" and status["status"] == "ok"
     for bad in (b"", b"{", b'{"cells": {"9": {}}}', b'{"cells": {"0": {"outputs": [{"x": 1}]}}}'):
         assert _merged(notebook, bad) == (None, {})
+
+
+def test_read_only_folders_under_tmp_stay_visible(tmp_path):
+    """A course or Python under /tmp (a CI clone) is not covered by the private /tmp."""
+    shared = tmp_path / "course"
+    shared.mkdir()
+    (shared / "data.txt").write_text("shared")
+    work = tmp_path / "work"
+    work.mkdir()
+    attack = f"report(data=open({str(shared / 'data.txt')!r}).read(), write=attempt(lambda: open({str(shared / 'x')!r}, 'w')))"
+    notebook = new_notebook(cells=[new_code_cell(_PRELUDE + attack)])
+    readonly, hide = sandbox_paths()
+    result = run_isolated(
+        notebook, work, tmp_path / "log", LIMITS, readonly=[*readonly, shared], hide=hide
+    )
+    report = json.loads(result.notebook.cells[0].outputs[0]["text"].split("REPORT ", 1)[1])
+    assert report["data"] == "shared" and report["write"].startswith("failed")
