@@ -59,6 +59,7 @@ __all__ = [
     "Course",
     "GradingError",
     "Outcome",
+    "Sandbox",
     "Submission",
     "execute_one",
     "export",
@@ -69,7 +70,6 @@ __all__ = [
     "open_submissions",
     "prepare_course",
     "score_one",
-    "Sandbox",
     "sandbox_paths",
     "summary",
     "write_feedback",
@@ -229,12 +229,8 @@ def find_submissions(
             path = next((p for p in candidates if p.is_file() or p.is_symlink()), None)
             note = invalid = ""
             if path is not None and not _inside(path, folder):
-                path, invalid = (
-                    None,
-                    (
-                        f"{path.relative_to(folder)} is a symbolic link: hand in the notebook file itself"
-                    ),
-                )
+                invalid = f"{path.relative_to(folder)} is a symbolic link: hand in the notebook file itself"
+                path = None
             elif path is None:
                 others = sorted(
                     p.relative_to(home).as_posix()
@@ -374,9 +370,7 @@ def execute_one(
     scratch_root.mkdir(exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f"{submission.student_id}-", dir=scratch_root))
     try:
-        heldout.prepare_workdir(
-            source_dir / f"{submission.assignment_id}.ipynb", scratch, course.heldout_seed
-        )
+        heldout.prepare_workdir(source_dir, source, scratch, course.heldout_seed)
         run = run_isolated(
             canonical,
             scratch,
@@ -560,7 +554,7 @@ def private_folders(root: Path, out: Path, submissions: Path, reference_dir: Pat
     ]
 
 
-def _crash(submission: Submission, step: str, exc: Exception) -> Outcome:
+def _crash(submission: Submission | Outcome, step: str, exc: Exception) -> Outcome:
     """The row of a submission whose grading failed on the grader's side: the batch goes on."""
     _log.exception(
         "grading %s/%s failed while %s", submission.student_id, submission.assignment_id, step
@@ -720,8 +714,7 @@ def merge(shards: list[Path], out: Path, *, root: Path = REPO_ROOT) -> list[Outc
             try:
                 score_one(course, outcome, out / "work" / work / "executed.ipynb")
             except Exception as exc:  # one submission never aborts the batch
-                submission = Submission(outcome.student_id, outcome.assignment_id, None)
-                outcomes[index] = _crash(submission, "scoring it", exc)
+                outcomes[index] = _crash(outcome, "scoring it", exc)
     _max_scores(course, [o for o in outcomes if not o.cells])
     for outcome in outcomes:
         try:

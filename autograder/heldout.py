@@ -119,10 +119,12 @@ def write_images(names: Iterable[str], seed: int, workdir: Path) -> None:
         np.save(folder / f"{name}.npy", held_out(name, seed)[0], allow_pickle=False)
 
 
-def prepare_workdir(source: Path, workdir: Path, seed: int) -> None:
-    """Lays out a run's working folder: the files shipped beside ``source``, and its held-out images."""
-    for extra in source.parent.iterdir():
+def prepare_workdir(
+    folder: Path, notebook: nbformat.NotebookNode, workdir: Path, seed: int
+) -> None:
+    """Lays out a run's working folder: the files shipped in ``folder`` beside the source
+    ``notebook``, and the held-out images its cells ask for."""
+    for extra in folder.iterdir():
         if extra.is_file() and extra.suffix != ".ipynb":
             shutil.copy2(extra, workdir / extra.name)
-    cells = nbformat.read(source, as_version=4).cells
-    write_images(names_in("\n".join(c.source for c in cells)), seed, workdir)
+    write_images(names_in("\n".join(c.source for c in notebook.cells)), seed, workdir)

@@ -120,7 +120,7 @@ def build_reference(source: Path, out_dir: Path, *, timeout: int = 600) -> Path:
     nb = nbformat.read(source, as_version=4)
     with tempfile.TemporaryDirectory(prefix="reference-") as tmp:
         workdir = Path(tmp)
-        heldout.prepare_workdir(source, workdir, seed)
+        heldout.prepare_workdir(source.parent, nb, workdir, seed)
         try:
             execute_notebook(nb, workdir, timeout=timeout)
         except CellExecutionError as exc:  # a timeout: allow_errors covers the rest

@@ -19,8 +19,9 @@ tmpfs and ``/dev/shm`` pages counted, and the number of processes; ``RLIMIT_FSIZ
 file the submission writes. The notebook reaches the executor on standard input (so the hidden
 tests of cells still to come are never a file there), and the grader reads back one file, the
 run's outputs, as a regular file, without following links and up to a size cap, and puts them
-into its own copy of the notebook; its own state never lives where the sandbox can see it. :func:`isolation_problem` says why a machine cannot sandbox (the grader then
-refuses to run student code unless told ``--no-sandbox``).
+into its own copy of the notebook; its own state never lives where the sandbox can see it.
+:func:`isolation_problem` says why a machine cannot sandbox (the grader then refuses to run
+student code unless told ``--no-sandbox``).
 """
 
 from __future__ import annotations
@@ -104,11 +105,11 @@ def _python_paths() -> list[Path]:
     return [Path(p) for p in sorted(paths)]
 
 
-def _bwrap_command(
+def _bwrap_options(
     workdir: Path, limits: Limits, readonly: Sequence[Path], hide: Sequence[Path]
 ) -> list[str]:
-    """bwrap's arguments for one run; the command to run inside follows them."""
-    args = ["bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+    """bwrap's options for one run (``bwrap OPTIONS -- COMMAND``)."""
+    args = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
             "--new-session", "--cap-drop", "ALL", "--uid", str(_UID), "--gid", str(_UID),
             "--hostname", "sandbox"]  # fmt: skip
     for name in _SYSTEM:
@@ -132,7 +133,7 @@ def _bwrap_command(
         if any(path.is_relative_to(s) for s in shown) and path.is_dir():
             args += ["--size", "4096", "--tmpfs", str(path), "--remount-ro", str(path)]
     args += ["--bind", str(workdir), str(SANDBOX_WORKDIR), "--remount-ro", "/"]
-    return [*args, "--chdir", str(SANDBOX_WORKDIR), "--"]
+    return [*args, "--chdir", str(SANDBOX_WORKDIR)]
 
 
 @functools.cache
@@ -143,7 +144,8 @@ def isolation_problem() -> str | None:
     if shutil.which("bwrap") is None:
         return "bubblewrap (bwrap) is not installed"
     with tempfile.TemporaryDirectory(prefix="autograder-probe-") as tmp:
-        probe = [*_bwrap_command(Path(tmp), Limits(), [], []), sys.executable, "-I", "-c", "pass"]
+        options = _bwrap_options(Path(tmp), Limits(), [], [])
+        probe = ["bwrap", *options, "--", sys.executable, "-I", "-c", "pass"]
         try:
             result = subprocess.run(probe, capture_output=True, text=True, timeout=30)
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -320,7 +322,7 @@ def run_isolated(
     if sandbox:
         # bwrap reads its options from a pipe, so that its command line (which the submission
         # can read in /proc/1/cmdline) shows no path of the grading machine.
-        options = _bwrap_command(workdir, limits, readonly, hide)[1:-1]
+        options = _bwrap_options(workdir, limits, readonly, hide)
         read_end, write_end = os.pipe()
         os.write(write_end, b"".join(a.encode() + b"\0" for a in options))
         os.close(write_end)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -58,7 +59,8 @@ def test_the_reference_record_gets_the_labels_and_must_reach_its_mark():
 def test_the_working_folder_gets_the_images_the_notebook_asks_for(tmp_path):
     from autograder.course import source_notebook
 
-    heldout.prepare_workdir(source_notebook("05_roof_type_exercise"), tmp_path, 5)
+    source = source_notebook("05_roof_type_exercise")
+    heldout.prepare_workdir(source.parent, nbformat.read(source, as_version=4), tmp_path, 5)
     images = np.load(tmp_path / "heldout" / "roofs_test.npy")
     assert images.shape == (1000, 64, 64, 3) and images.dtype == np.uint8
     assert sorted(p.name for p in (tmp_path / "heldout").iterdir()) == ["roofs_test.npy"]

@@ -98,8 +98,10 @@ def sessions(
             source = source_notebook(assignment_id)
             reference = load_reference(build_reference(source, REFERENCE_CACHE))
             workdir = tmp_path_factory.mktemp(assignment_id)
-            heldout.prepare_workdir(source, workdir, heldout.course_seed(REFERENCE_CACHE))
-            opened[assignment_id] = (NotebookSession(source, workdir), reference)
+            session = NotebookSession(source, workdir)
+            seed = heldout.course_seed(REFERENCE_CACHE)
+            heldout.prepare_workdir(source.parent, session.nb, workdir, seed)
+            opened[assignment_id] = (session, reference)
         return opened[assignment_id]
 
     yield get
