@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from course_utils import twins
 from course_utils.twins import reseed_in_call_order
 
 
@@ -52,14 +55,73 @@ def test_a_linear_and_a_convolution_over_one_patch_get_the_same_numbers():
 
 
 def test_the_twins_compute_what_the_course_asks_for():
-    from course_utils.twins import PatchEmbedTwin, TransformerBlockTwin
-
-    embed = PatchEmbedTwin(12, 4, 3, 5)
+    embed = twins.PatchEmbedTwin(12, 4, 3, 5)
     images = torch.randn(2, 3, 12, 12)
     tokens = embed(images)
     assert tokens.shape == (2, 9, 5) and embed.num_patches == 9
     # patch 1 is the second patch of the first row
     torch.testing.assert_close(tokens[:, 1], embed.proj(images[:, :, :4, 4:8]).flatten(1))
-    block = TransformerBlockTwin(8, 2, mlp_ratio=2.0)
+    block = twins.TransformerBlockTwin(8, 2, mlp_ratio=2.0)
     assert block(tokens.new_zeros(2, 3, 8)).shape == (2, 3, 8)
-    assert block.layer.linear1.out_features == 16
+    assert block.mlp[0].out_features == 16
+    assert twins.conv_output_size(28, 5, padding=2, stride=2) == 14
+
+
+def test_the_attention_twin_is_pytorchs_multihead_attention_with_the_courses_masks():
+    torch.manual_seed(0)
+    attn = twins.MultiHeadAttentionTwin(16, 4)
+    theirs = nn.MultiheadAttention(16, 4, batch_first=True)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(attn.qkv.weight)
+        theirs.in_proj_bias.copy_(attn.qkv.bias)
+        theirs.out_proj.weight.copy_(attn.proj.weight)
+        theirs.out_proj.bias.copy_(attn.proj.bias)
+    x = torch.randn(2, 5, 16)
+    out, weights = attn(x, return_attention=True)
+    expected, expected_weights = theirs(x, x, x, average_attn_weights=False)
+    torch.testing.assert_close(out, expected)
+    torch.testing.assert_close(weights, expected_weights)
+    causal = torch.ones(5, 5, dtype=torch.bool).tril()  # True = may attend, as in the course
+    torch.testing.assert_close(attn(x, mask=causal), theirs(x, x, x, attn_mask=~causal)[0])
+    keep = torch.tensor([[True] * 5, [True] * 3 + [False] * 2])
+    torch.testing.assert_close(
+        attn(x, mask=keep[:, None, None, :]), theirs(x, x, x, key_padding_mask=~keep)[0]
+    )
+    # the functional attention twin agrees with the module's heads
+    q = k = v = torch.randn(2, 4, 5, 4)
+    out, weights = twins.scaled_dot_product_attention(q, k, v, causal)
+    torch.testing.assert_close(out, F.scaled_dot_product_attention(q, k, v, is_causal=True))
+    assert bool((weights[..., ~causal] == 0).all())
+
+
+def test_the_numpy_twins_follow_the_docstrings_of_notebook_01():
+    rng = np.random.default_rng(0)
+    Z, y = rng.normal(size=(4, 3)), np.array([0, 2, 1, 2])
+    np.testing.assert_allclose(twins.relu(np.array([-2, 0, 3])), [0.0, 0.0, 3.0])
+    assert twins.relu(np.array([-2, 3])).dtype == np.float64
+    np.testing.assert_allclose(twins.relu_grad(np.array([-1.0, 0.0, 2.0])), [0.0, 0.0, 1.0])
+    np.testing.assert_allclose(twins.sigmoid(np.array([-1000.0, 0.0, 1000.0])), [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(twins.tanh(np.array([0.0, 1000.0])), [0.0, 1.0])
+    probs = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(twins.softmax(Z), probs)
+    np.testing.assert_allclose(twins.cross_entropy(Z, y), -np.log(probs[range(4), y]).mean())
+    X, W, b = rng.normal(size=(4, 2)), rng.normal(size=(2, 3)), rng.normal(size=3)
+    out, cache = twins.linear_forward(X, W, b)
+    np.testing.assert_allclose(out, X @ W + b)
+    dX, dW, db = twins.linear_backward(Z, cache)
+    np.testing.assert_allclose(dX, Z @ W.T)
+    np.testing.assert_allclose(dW, X.T @ Z)
+    np.testing.assert_allclose(db, Z.sum(axis=0))
+    params = {"W1": W, "b1": b, "W2": rng.normal(size=(3, 3)), "b2": rng.normal(size=3)}
+    loss, grads = twins.mlp_forward_backward(params, X, y)
+    hidden = np.maximum(X @ W + b, 0.0)
+    np.testing.assert_allclose(loss, twins.cross_entropy(hidden @ params["W2"] + params["b2"], y))
+    assert {key: g.shape for key, g in grads.items()} == {k: v.shape for k, v in params.items()}
+
+
+def test_standing_in_puts_the_students_names_back_even_after_a_failed_check():
+    namespace = {"relu": "mine"}
+    with pytest.raises(AssertionError), twins.standing_in(namespace, relu=1, softmax=2):
+        assert namespace == {"relu": 1, "softmax": 2}
+        raise AssertionError("a check failed")
+    assert namespace == {"relu": "mine"}

@@ -671,6 +671,59 @@ _TRAIN = [
     return params
 """,
     ),
+    Mistake(
+        answer_cell="train_mlp_numpy",
+        test_cell="test_train_mlp_numpy",
+        why="makes the generator inside the epoch loop, so every epoch has the same order",
+        source="""def train_mlp_numpy(X_train, y_train, *, hidden_size=128, num_epochs=20, lr=0.1,
+                    batch_size=64, seed=0, X_val=None, y_val=None, history=None):
+    N, D = X_train.shape
+    params = init_mlp_params(D, hidden_size, int(y_train.max()) + 1, seed=seed)
+    for _ in range(num_epochs):
+        order = np.random.default_rng(seed).permutation(N)
+        for start in range(0, N, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = mlp_forward_backward(params, X_train[batch], y_train[batch])
+            params = {key: params[key] - lr * grads[key] for key in params}
+    return params
+""",
+    ),
+    Mistake(
+        answer_cell="train_mlp_numpy",
+        test_cell="test_train_mlp_numpy",
+        why="drops the last, smaller batch of every epoch",
+        source="""def train_mlp_numpy(X_train, y_train, *, hidden_size=128, num_epochs=20, lr=0.1,
+                    batch_size=64, seed=0, X_val=None, y_val=None, history=None):
+    N, D = X_train.shape
+    params = init_mlp_params(D, hidden_size, int(y_train.max()) + 1, seed=seed)
+    rng = np.random.default_rng(seed)
+    for _ in range(num_epochs):
+        order = rng.permutation(N)
+        for start in range(0, N - batch_size + 1, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = mlp_forward_backward(params, X_train[batch], y_train[batch])
+            params = {key: params[key] - lr * grads[key] for key in params}
+    return params
+""",
+    ),
+    Mistake(
+        answer_cell="train_mlp_numpy",
+        test_cell="test_train_mlp_numpy",
+        why="shuffles from an unseeded generator, so equal calls give different models",
+        source="""def train_mlp_numpy(X_train, y_train, *, hidden_size=128, num_epochs=20, lr=0.1,
+                    batch_size=64, seed=0, X_val=None, y_val=None, history=None):
+    N, D = X_train.shape
+    params = init_mlp_params(D, hidden_size, int(y_train.max()) + 1, seed=seed)
+    rng = np.random.default_rng()
+    for _ in range(num_epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = mlp_forward_backward(params, X_train[batch], y_train[batch])
+            params = {key: params[key] - lr * grads[key] for key in params}
+    return params
+""",
+    ),
 ]
 
 _TORCH = [

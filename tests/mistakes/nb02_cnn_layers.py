@@ -468,6 +468,30 @@ _QUIZ = _mistakes(
     [(f"quiz answer {letter!r}", f'cnn_quiz_answer = "{letter}"\n') for letter in ("a", "c", "d")],
 )
 
+# Promises of the docstrings (inputs never modified, eval mode, any shape), each with a check.
+_PROMISES = _mistakes(
+    "batchnorm2d_forward",
+    "test_batchnorm2d_forward",
+    [
+        (
+            "centres x in place, changing the caller's array",
+            """def batchnorm2d_forward(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+    if training:
+        mean, var = x.mean(axis=(0, 2, 3)), x.var(axis=(0, 2, 3))
+        n = x.size // x.shape[1]
+        new_mean = (1 - momentum) * running_mean + momentum * mean
+        new_var = (1 - momentum) * running_var + momentum * var * n / (n - 1)
+    else:
+        mean, var = running_mean, running_var
+        new_mean, new_var = running_mean.copy(), running_var.copy()
+    x -= mean.reshape(1, -1, 1, 1)
+    x_hat = x / np.sqrt(var.reshape(1, -1, 1, 1) + eps)
+    return gamma.reshape(1, -1, 1, 1) * x_hat + beta.reshape(1, -1, 1, 1), new_mean, new_var
+""",
+        ),
+    ],
+)
+
 MISTAKES = [
     *_CONV_OUTPUT_SIZE,
     *_CONV2D,
@@ -478,4 +502,5 @@ MISTAKES = [
     *_BUILD_CNN,
     *_RESIDUAL_BLOCK,
     *_QUIZ,
+    *_PROMISES,
 ]

@@ -358,6 +358,39 @@ MISTAKES = [
         _net(_RIGHT_LAYERS[:10] + _RIGHT_LAYERS[12:]),
         "no final batch norm and ReLU",
     ),
+    # --- promises of the docstrings: inputs never modified, any map size, a detached mask ----
+    Mistake(
+        "spatial_attention",
+        "test_spatial_attention",
+        _spatial(
+            "    x -= x.mean(dim=(2, 3), keepdim=True)\n"
+            "    var = x.pow(2).mean(dim=(2, 3), keepdim=True)\n"
+            "    return torch.sigmoid(x / torch.sqrt(var + eps))\n"
+        ),
+        "centres x in place, changing the caller's tensor",
+    ),
+    Mistake(
+        "MaskBranch",
+        "test_MaskBranch",
+        _mask(
+            _bilinear_forward(
+                'F.interpolate(h, size=(x.shape[-1], x.shape[-1]), mode="bilinear", '
+                "align_corners=False)"
+            )
+        ),
+        "upsamples to a square of the input's width: wrong for maps that are not square",
+    ),
+    Mistake(
+        "AttentionModule",
+        "test_AttentionModule",
+        _module(
+            "        trunk = self.trunk(x)\n"
+            "        mask = self.mask(x)\n"
+            "        self.last_mask = mask\n"
+            "        return (1 + mask) * trunk\n"
+        ),
+        "keeps last_mask attached to the graph (not detached)",
+    ),
     # --- quiz --------------------------------------------------------------------------------
     *(
         Mistake(

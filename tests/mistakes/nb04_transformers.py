@@ -413,6 +413,69 @@ MISTAKES = [
             ),
         ],
     ),
+    # Promises of the docstrings: inputs never modified, every mask shape, learned positions.
+    *_mistakes(
+        "scaled_dot_product_attention",
+        [
+            (
+                "scales the queries in place, changing the caller's q",
+                variant(
+                    SDPA,
+                    (
+                        "    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])\n",
+                        "    q /= math.sqrt(q.shape[-1])\n    scores = q @ k.transpose(-2, -1)\n",
+                    ),
+                ),
+            ),
+        ],
+    ),
+    *_mistakes(
+        "MultiHeadAttention",
+        [
+            (
+                "adds two axes to every mask: only (N, N) masks work, not padding masks",
+                variant(
+                    MHA,
+                    (
+                        "scaled_dot_product_attention(q, k, v, mask)",
+                        "scaled_dot_product_attention(\n"
+                        "            q, k, v, None if mask is None else mask[None, None]\n"
+                        "        )",
+                    ),
+                ),
+            ),
+        ],
+    ),
+    *_mistakes(
+        "layer_norm",
+        [
+            (
+                "centres x in place, changing the caller's tensor",
+                variant(
+                    LAYER_NORM,
+                    (
+                        "    mean = x.mean(dim=-1, keepdim=True)\n",
+                        "    x -= x.mean(dim=-1, keepdim=True)\n    mean = 0.0\n",
+                    ),
+                ),
+            ),
+        ],
+    ),
+    *_mistakes(
+        "VisionTransformer",
+        [
+            (
+                "position embeddings in a buffer: fixed, not learned",
+                variant(
+                    VIT,
+                    (
+                        "self.pos_embed = nn.Parameter(0.02 * torch.randn(1, num_patches + 1, dim))",
+                        'self.register_buffer("pos_embed", 0.02 * torch.randn(1, num_patches + 1, dim))',
+                    ),
+                ),
+            ),
+        ],
+    ),
     *[
         Mistake(
             answer_cell="transformer_quiz_answer",

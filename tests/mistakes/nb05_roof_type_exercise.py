@@ -100,6 +100,19 @@ MISTAKES = [
         "test_transforms",
         variant(
             TRANSFORMS,
+            (
+                "        T.RandomHorizontalFlip(),\n",
+                "        T.RandomHorizontalFlip(),\n"
+                "        T.Lambda(lambda x: x.mul_(0.9 + 0.2 * torch.rand(1)).clamp_(0, 1)),\n",
+            ),
+        ),
+        "brightness jitter in place: every call changes the caller's image",
+    ),
+    Mistake(
+        "transforms",
+        "test_transforms",
+        variant(
+            TRANSFORMS,
             ("T.RandomHorizontalFlip(),", "T.RandomHorizontalFlip(p=1.0),"),
             ("RandomQuarterTurn(),\n", ""),
             ("T.RandomApply([T.ColorJitter(brightness=0.2, contrast=0.2)], p=0.3),\n", ""),
