@@ -1,10 +1,13 @@
-"""Does every recorded student mistake lose points under the grading protocol?
+"""Does every recorded student mistake lose points, and only its own, under the grading protocol?
+And does every correct answer written in another style keep all of them?
 
 For each notebook with a module in ``tests/mistakes/``, one kernel runs the solution notebook cell
 by cell. For a mistake, the kernel runs the mistaken answer cell and then its test cell; the test
 cell loses its points if it raises (a visible check) or if its records fail the comparison with
 the reference run (a hidden check), exactly as in ``autograder.evidence``. The reference answer
-cell is then run again so the next mistake starts from a correct notebook.
+cell is then run again so the next mistake starts from a correct notebook. The correct answers
+in other styles (``tests/styles/``) are swapped in the same way and must pass their own test cell
+and every later one that uses them.
 """
 
 from __future__ import annotations
@@ -20,20 +23,22 @@ import pytest
 from nbclient import NotebookClient
 
 import tests.mistakes
+import tests.styles
 from autograder import heldout
 from autograder.course import REPO_ROOT, assignment_ids, source_notebook
 from autograder.evidence import cell_records, compare_records, is_test_cell, load_reference
 from autograder.reference import build_reference
 from tests.mistakes import Mistake
+from tests.styles import Style
 
 pytestmark = pytest.mark.grading
 
 REFERENCE_CACHE = REPO_ROOT / ".autograder" / "reference"
 
 
-def _mistake_modules():
-    for info in pkgutil.iter_modules(tests.mistakes.__path__):
-        module = importlib.import_module(f"tests.mistakes.{info.name}")
+def _modules(package):
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
         if module.ASSIGNMENT in assignment_ids():
             yield module
 
@@ -42,8 +47,16 @@ CASES = [
     pytest.param(
         module.ASSIGNMENT, mistake, id=f"{module.ASSIGNMENT}:{mistake.answer_cell}:{mistake.why}"
     )
-    for module in _mistake_modules()
+    for module in _modules(tests.mistakes)
     for mistake in module.MISTAKES
+]
+
+STYLES = [
+    pytest.param(
+        module.ASSIGNMENT, style, id=f"{module.ASSIGNMENT}:{style.answer_cell}:{style.why}"
+    )
+    for module in _modules(tests.styles)
+    for style in module.STYLES
 ]
 
 
@@ -174,30 +187,7 @@ def _dependents(assignment_id: str, mistake: Mistake) -> list[str]:
     return [g for g in dependent_test_cells(nb, mistake.answer_cell) if g != mistake.test_cell]
 
 
-# Answers whose mistakes still cost a later exercise's points as well (issue 13, open): the
-# later cells' visible checks, or hidden checks without a twin, run on the student's piece.
-# Notebook 01's MLP and TorchMLP build on every NumPy function before them; notebook 04's
-# attention chain (attention -> multi-head -> block), build_cnn on conv_output_size, and the
-# visible checks of AttentionModule and VisionTransformer on MaskBranch and PatchEmbed.
-STILL_CHARGED_TWICE = {
-    "01_mlp_backprop": {"cross_entropy", "linear_backward", "linear_forward", "mlp_forward_backward",
-                        "numerical_gradient", "relu", "relu_grad", "sigmoid", "softmax", "tanh"},
-    "02_cnn_layers": {"conv_output_size"},
-    "03_attention_networks": {"MaskBranch"},
-    "04_transformers": {"MultiHeadAttention", "PatchEmbed", "scaled_dot_product_attention"},
-}  # fmt: skip
-
-DEPENDENT_CASES = [
-    pytest.param(
-        *case.values,
-        id=case.id,
-        marks=[pytest.mark.xfail(reason="still charged twice (issue 13)", strict=False)]
-        if case.values[1].answer_cell in STILL_CHARGED_TWICE.get(case.values[0], ())
-        else [],
-    )
-    for case in CASES
-    if _dependents(*case.values)
-]
+DEPENDENT_CASES = [case for case in CASES if _dependents(*case.values)]
 
 
 @pytest.mark.parametrize(("assignment_id", "mistake"), DEPENDENT_CASES)
@@ -205,15 +195,38 @@ def test_mistake_costs_only_its_own_cells(sessions, assignment_id: str, mistake:
     """With the mistaken answer in place, the later exercises that build on it keep their points."""
     session, reference = sessions(assignment_id)
     dependents = _dependents(assignment_id, mistake)
-    session.advance_to(dependents[-1])
-    answer_index = session.index[mistake.answer_cell]
-    charged = []
+    charged = _run_swapped(session, mistake.answer_cell, mistake.source, dependents, reference)
+    assert not charged, f"{mistake.why!r} also costs the points of {', '.join(charged)}"
+
+
+def _run_swapped(
+    session: NotebookSession, answer_cell: str, source: str, test_cells: list[str], reference: dict
+) -> list[str]:
+    """Runs ``source`` in place of ``answer_cell``, then ``test_cells``; the test cells that would
+    lose their points. The reference answer is restored afterwards."""
+    session.advance_to(test_cells[-1])
+    answer_index = session.index[answer_cell]
+    failed = []
     try:
-        session.run(nbformat.v4.new_code_cell(mistake.source), answer_index)
-        for grade_id in dependents:
+        session.run(nbformat.v4.new_code_cell(source), answer_index)
+        for grade_id in test_cells:
             index = session.index[grade_id]
             if not _passes(session.run(session.nb.cells[index], index), reference[grade_id]):
-                charged.append(grade_id)
+                failed.append(grade_id)
     finally:
         session.run(session.nb.cells[answer_index], answer_index)
-    assert not charged, f"{mistake.why!r} also costs the points of {', '.join(charged)}"
+    return failed
+
+
+@pytest.mark.parametrize(("assignment_id", "style"), STYLES)
+def test_correct_answer_in_another_style_keeps_every_point(
+    sessions, assignment_id: str, style: Style
+):
+    """A correct answer written as another textbook or library would keeps its own test cell's
+    points and those of every later cell built on it."""
+    session, reference = sessions(assignment_id)
+    nb = nbformat.read(source_notebook(assignment_id), as_version=4)
+    test_cells = dependent_test_cells(nb, style.answer_cell)
+    assert test_cells, f"no test cell uses {style.answer_cell}"
+    lost = _run_swapped(session, style.answer_cell, style.source, test_cells, reference)
+    assert not lost, f"the correct {style.why!r} loses the points of {', '.join(lost)}"
