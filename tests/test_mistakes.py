@@ -125,7 +125,8 @@ def sessions(
 @pytest.mark.skipif(not CASES, reason="no notebook with recorded mistakes yet")
 @pytest.mark.parametrize(("assignment_id", "mistake"), CASES)
 def test_mistake_loses_points(sessions, assignment_id: str, mistake: Mistake):
-    """The mistaken answer makes its test cell fail (visible or hidden); the reference answer passes it."""
+    """The mistaken answer makes its test cell lose its points, and a visible check already tells
+    the student (quizzes aside); the reference answer passes the cell."""
     session, reference = sessions(assignment_id)
     answer_index, test_index = session.index[mistake.answer_cell], session.index[mistake.test_cell]
     assert answer_index < test_index, "a mistake's test cell must come after its answer cell"
@@ -133,9 +134,11 @@ def test_mistake_loses_points(sessions, assignment_id: str, mistake: Mistake):
     assert is_test_cell(test_cell), f"{mistake.test_cell} is not a graded test cell"
 
     session.advance_to(mistake.test_cell)
+    visible = nbformat.v4.new_code_cell(_HIDDEN.sub("", test_cell.source))  # the student's cell
     try:
         session.run(nbformat.v4.new_code_cell(mistake.source), answer_index)
         wrong = session.run(test_cell, test_index)
+        seen = _raised(session.run(visible, test_index)) if not mistake.hidden_only else None
     finally:
         session.run(session.nb.cells[answer_index], answer_index)  # back to the reference answer
     right = session.run(test_cell, test_index)
@@ -147,13 +150,23 @@ def test_mistake_loses_points(sessions, assignment_id: str, mistake: Mistake):
         f"{mistake.why!r} would keep the points of {mistake.test_cell}: no visible check raised "
         f"and every hidden record matched the reference"
     )
+    assert seen is not False, (
+        f"{mistake.why!r} passes every visible check of {mistake.test_cell} and loses its points "
+        "only in the hidden ones: add a visible check that names what is wrong"
+    )
+
+
+_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
+
+
+def _raised(cell: nbformat.NotebookNode) -> bool:
+    return any(o.output_type == "error" for o in cell.outputs)
 
 
 def _passes(cell: nbformat.NotebookNode, reference: dict) -> bool:
     """Would this executed test cell earn its points? (No error, no duplicates, matching records.)"""
     records, duplicates = cell_records(cell)
-    raised = any(o.output_type == "error" for o in cell.outputs)
-    return not raised and not duplicates and compare_records(records, reference).passed
+    return not _raised(cell) and not duplicates and compare_records(records, reference).passed
 
 
 _DEFINED = re.compile(r"^(?:def|class)\s+(\w+)|^(\w+)\s*(?:,\s*\w+\s*)*=", re.MULTILINE)

@@ -8,9 +8,9 @@ test cells before it keep theirs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-__all__ = ["Mistake", "variant"]
+__all__ = ["Mistake", "quiz", "variant"]
 
 
 @dataclass(frozen=True)
@@ -22,12 +22,16 @@ class Mistake:
         test_cell: grade_id of the test cell that must lose its points.
         source: the whole replacement source of the answer cell (the def line included).
         why: the misconception, in a few words (shown in the test id and the failure message).
+        hidden_only: only the hidden records may catch it, because a visible check would give
+            the answer away (a quiz's letter). Every other mistake must fail a visible check, so
+            that no correct-looking work passes the student's tests and then loses points.
     """
 
     answer_cell: str
     test_cell: str
     source: str
     why: str
+    hidden_only: bool = False
 
 
 def variant(reference: str, *edits: tuple[str, str]) -> str:
@@ -43,3 +47,8 @@ def variant(reference: str, *edits: tuple[str, str]) -> str:
             raise ValueError(f"edit target must occur exactly once: {old!r}")
         source = source.replace(old, new)
     return source
+
+
+def quiz(mistakes: list[Mistake]) -> list[Mistake]:
+    """The wrong answers to a multiple-choice question: hidden-only (see :class:`Mistake`)."""
+    return [replace(m, hidden_only=True) for m in mistakes]

@@ -6,7 +6,7 @@ submission would. The reference answers live only in the solution notebook.
 
 from __future__ import annotations
 
-from tests.mistakes import Mistake
+from tests.mistakes import Mistake, quiz
 
 __all__ = ["ASSIGNMENT", "MISTAKES"]
 
@@ -615,15 +615,17 @@ _MLP = [
     ),
 ]
 
-_QUIZ = [
-    Mistake(
-        answer_cell="lr_quiz_answer",
-        test_cell="test_lr_quiz_answer",
-        why=f"picks the true statement {letter!r}",
-        source=f'lr_quiz_answer = "{letter}"\n',
-    )
-    for letter in ("a", "b", "d")
-] + [
+_QUIZ = quiz(
+    [
+        Mistake(
+            answer_cell="lr_quiz_answer",
+            test_cell="test_lr_quiz_answer",
+            why=f"picks the true statement {letter!r}",
+            source=f'lr_quiz_answer = "{letter}"\n',
+        )
+        for letter in ("a", "b", "d")
+    ]
+) + [
     Mistake(
         answer_cell="lr_quiz_answer",
         test_cell="test_lr_quiz_answer",
@@ -632,7 +634,8 @@ _QUIZ = [
     ),
 ]
 
-# Training mistakes are the expensive ones: two, and both fail within one cheap pass.
+# Training mistakes are the expensive ones: the first two train (two epochs, then fail the
+# accuracy check); the others fail the cheap checks on 10 examples before any training.
 _TRAIN = [
     Mistake(
         answer_cell="train_mlp_numpy",

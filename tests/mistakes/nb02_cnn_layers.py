@@ -9,7 +9,7 @@ letter; ``build_cnn`` rounding pooled sizes up, which fails only on the hidden o
 
 from __future__ import annotations
 
-from tests.mistakes import Mistake
+from tests.mistakes import Mistake, quiz
 
 __all__ = ["ASSIGNMENT", "MISTAKES"]
 
@@ -462,10 +462,15 @@ _RESIDUAL_BLOCK = _mistakes(
     ],
 )
 
-_QUIZ = _mistakes(
-    "cnn_quiz_answer",
-    "test_cnn_quiz_answer",
-    [(f"quiz answer {letter!r}", f'cnn_quiz_answer = "{letter}"\n') for letter in ("a", "c", "d")],
+_QUIZ = quiz(
+    _mistakes(
+        "cnn_quiz_answer",
+        "test_cnn_quiz_answer",
+        [
+            (f"quiz answer {letter!r}", f'cnn_quiz_answer = "{letter}"\n')
+            for letter in ("a", "c", "d")
+        ],
+    )
 )
 
 # Promises of the docstrings (inputs never modified, eval mode, any shape), each with a check.

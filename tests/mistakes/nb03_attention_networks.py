@@ -394,7 +394,11 @@ MISTAKES = [
     # --- quiz --------------------------------------------------------------------------------
     *(
         Mistake(
-            "attention_quiz", "test_attention_quiz", f'attention_quiz_answer = "{wrong}"\n', why
+            "attention_quiz",
+            "test_attention_quiz",
+            f'attention_quiz_answer = "{wrong}"\n',
+            why,
+            hidden_only=True,
         )
         for wrong, why in (
             ("a", "thinks masks add no parameters"),

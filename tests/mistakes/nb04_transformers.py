@@ -482,6 +482,7 @@ MISTAKES = [
             test_cell="test_transformer_quiz_answer",
             source=f'transformer_quiz_answer = "{letter}"\n',
             why=why,
+            hidden_only=letter != "C",  # an upper-case letter fails the visible format check
         )
         for letter, why in (
             ("a", "thinks attention is local"),
