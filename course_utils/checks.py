@@ -173,9 +173,12 @@ def check_true(condition: bool, message: str) -> None:
 def check_unchanged(before: Any, after: Any, *, name: str = "input") -> None:
     """Asserts that a function left its input as it was (graded functions must not mutate)."""
     if not np.array_equal(_to_numpy(before, name), _to_numpy(after, name)):
+        var = name if name.isidentifier() else "x"
+        what = f"its argument `{name}`" if var == name else name
         raise AssertionError(
-            f"Your function changed its argument `{name}` in place. Work on a copy "
-            f"(`{name} = {name}.copy()` for an array, `{name} = {name}.clone()` for a tensor) "
+            f"Your code changed {what} in place (an in-place operation such as `-=`, `/=` or a "
+            f"method ending in `_`). Work on a copy (`{var} = {var}.copy()` for an array, "
+            f"`{var} = {var}.clone()` for a tensor) "
             "or build a new one instead."
         )
 
