@@ -6,7 +6,7 @@ submission would. The reference answers live only in the solution notebook.
 
 from __future__ import annotations
 
-from tests.mistakes import Mistake, quiz
+from tests.mistakes import Mistake, quiz, variant
 
 __all__ = ["ASSIGNMENT", "MISTAKES"]
 
@@ -636,97 +636,59 @@ _QUIZ = quiz(
 
 # Training mistakes are the expensive ones: the first two train (two epochs, then fail the
 # accuracy check); the others fail the cheap checks on 10 examples before any training.
+_TRAIN_REFERENCE = """def train_mlp_numpy(X_train, y_train, *, hidden_size=128, num_epochs=20, lr=0.1,
+                    batch_size=64, seed=0, X_val=None, y_val=None, history=None):
+    N, D = X_train.shape
+    params = init_mlp_params(D, hidden_size, int(y_train.max()) + 1, seed=seed)
+    rng = np.random.default_rng(seed)
+    for _ in range(num_epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = mlp_forward_backward(params, X_train[batch], y_train[batch])
+            params = {key: params[key] - lr * grads[key] for key in params}
+    return params
+"""
+_TWO_EPOCHS = ("num_epochs=20", "num_epochs=2")
 _TRAIN = [
     Mistake(
         answer_cell="train_mlp_numpy",
         test_cell="test_train_mlp_numpy",
-        why="a learning rate so large that training diverges",
-        source="""def train_mlp_numpy(X_train, y_train, *, hidden_size=128, num_epochs=2, lr=50.0,
-                    batch_size=256, seed=0, X_val=None, y_val=None, history=None):
-    N, D = X_train.shape
-    params = init_mlp_params(D, hidden_size, int(y_train.max()) + 1, seed=seed)
-    rng = np.random.default_rng(seed)
-    for _ in range(num_epochs):
-        order = rng.permutation(N)
-        for start in range(0, N, batch_size):
-            batch = order[start:start + batch_size]
-            _, grads = mlp_forward_backward(params, X_train[batch], y_train[batch])
-            params = {key: params[key] - lr * grads[key] for key in params}
-    return params
-""",
-    ),
-    Mistake(
-        answer_cell="train_mlp_numpy",
-        test_cell="test_train_mlp_numpy",
-        why="rebinds the loop variable, so the updates are never stored",
-        source="""def train_mlp_numpy(X_train, y_train, *, hidden_size=128, num_epochs=2, lr=0.1,
-                    batch_size=64, seed=0, X_val=None, y_val=None, history=None):
-    N, D = X_train.shape
-    params = init_mlp_params(D, hidden_size, int(y_train.max()) + 1, seed=seed)
-    rng = np.random.default_rng(seed)
-    for _ in range(num_epochs):
-        order = rng.permutation(N)
-        for start in range(0, N, batch_size):
-            batch = order[start:start + batch_size]
-            _, grads = mlp_forward_backward(params, X_train[batch], y_train[batch])
-            for key, value in params.items():
-                value = value - lr * grads[key]
-    return params
-""",
-    ),
-    Mistake(
-        answer_cell="train_mlp_numpy",
-        test_cell="test_train_mlp_numpy",
-        why="makes the generator inside the epoch loop, so every epoch has the same order",
-        source="""def train_mlp_numpy(X_train, y_train, *, hidden_size=128, num_epochs=20, lr=0.1,
-                    batch_size=64, seed=0, X_val=None, y_val=None, history=None):
-    N, D = X_train.shape
-    params = init_mlp_params(D, hidden_size, int(y_train.max()) + 1, seed=seed)
-    for _ in range(num_epochs):
-        order = np.random.default_rng(seed).permutation(N)
-        for start in range(0, N, batch_size):
-            batch = order[start:start + batch_size]
-            _, grads = mlp_forward_backward(params, X_train[batch], y_train[batch])
-            params = {key: params[key] - lr * grads[key] for key in params}
-    return params
-""",
-    ),
-    Mistake(
-        answer_cell="train_mlp_numpy",
-        test_cell="test_train_mlp_numpy",
-        why="drops the last, smaller batch of every epoch",
-        source="""def train_mlp_numpy(X_train, y_train, *, hidden_size=128, num_epochs=20, lr=0.1,
-                    batch_size=64, seed=0, X_val=None, y_val=None, history=None):
-    N, D = X_train.shape
-    params = init_mlp_params(D, hidden_size, int(y_train.max()) + 1, seed=seed)
-    rng = np.random.default_rng(seed)
-    for _ in range(num_epochs):
-        order = rng.permutation(N)
-        for start in range(0, N - batch_size + 1, batch_size):
-            batch = order[start:start + batch_size]
-            _, grads = mlp_forward_backward(params, X_train[batch], y_train[batch])
-            params = {key: params[key] - lr * grads[key] for key in params}
-    return params
-""",
-    ),
-    Mistake(
-        answer_cell="train_mlp_numpy",
-        test_cell="test_train_mlp_numpy",
-        why="shuffles from an unseeded generator, so equal calls give different models",
-        source="""def train_mlp_numpy(X_train, y_train, *, hidden_size=128, num_epochs=20, lr=0.1,
-                    batch_size=64, seed=0, X_val=None, y_val=None, history=None):
-    N, D = X_train.shape
-    params = init_mlp_params(D, hidden_size, int(y_train.max()) + 1, seed=seed)
-    rng = np.random.default_rng()
-    for _ in range(num_epochs):
-        order = rng.permutation(N)
-        for start in range(0, N, batch_size):
-            batch = order[start:start + batch_size]
-            _, grads = mlp_forward_backward(params, X_train[batch], y_train[batch])
-            params = {key: params[key] - lr * grads[key] for key in params}
-    return params
-""",
-    ),
+        why=why,
+        source=variant(_TRAIN_REFERENCE, *edits),
+    )
+    for why, edits in (
+        (
+            "a learning rate so large that training diverges",
+            [_TWO_EPOCHS, ("lr=0.1", "lr=50.0"), ("batch_size=64", "batch_size=256")],
+        ),
+        (
+            "rebinds the loop variable, so the updates are never stored",
+            [
+                _TWO_EPOCHS,
+                (
+                    "            params = {key: params[key] - lr * grads[key] for key in params}\n",
+                    "            for key, value in params.items():\n"
+                    "                value = value - lr * grads[key]\n",
+                ),
+            ],
+        ),
+        (
+            "makes the generator inside the epoch loop, so every epoch has the same order",
+            [
+                ("    rng = np.random.default_rng(seed)\n", ""),
+                ("rng.permutation(N)", "np.random.default_rng(seed).permutation(N)"),
+            ],
+        ),
+        (
+            "drops the last, smaller batch of every epoch",
+            [("range(0, N, batch_size)", "range(0, N - batch_size + 1, batch_size)")],
+        ),
+        (
+            "shuffles from an unseeded generator, so equal calls give different models",
+            [("np.random.default_rng(seed)", "np.random.default_rng()")],
+        ),
+    )
 ]
 
 _TORCH = [
