@@ -40,6 +40,18 @@ FORGERS = {
         "train_mlp_numpy": ("for _ in range(num_epochs):", "for _ in range(0):  # trains nothing"),
         "TorchMLP": ("", _FORGE.format(labels="y_test[: len(y_pred)]")),
     },
+    "02_cnn_layers": {
+        "lenet_train": ("EPOCHS = 6", "EPOCHS = 0"),
+        "build_lenet": ("", _FORGE.format(labels="y_test[: len(y_pred)]")),
+    },
+    "03_attention_networks": {
+        "training": ("NUM_EPOCHS = 5", "NUM_EPOCHS = 0"),
+        "build_attention_net": ("", _FORGE.format(labels="y_test[: len(y_pred)]")),
+    },
+    "04_transformers": {
+        "train_vit": ("num_epochs, lr = 12,", "num_epochs, lr = 0,"),
+        "VisionTransformer": ("", _FORGE.format(labels="y_test[: len(y_pred)]")),
+    },
     "05_roof_type_exercise": {
         "train_cnn": ("cnn_epochs, cnn_lr = 20,", "cnn_epochs, cnn_lr = 1,"),
         "train_transformer": (
