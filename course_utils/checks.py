@@ -37,6 +37,7 @@ import numpy as np
 
 __all__ = [
     "EVIDENCE_MIME",
+    "check_call",
     "check_close",
     "check_equal",
     "check_no_warnings",
@@ -183,10 +184,39 @@ def check_unchanged(before: Any, after: Any, *, name: str = "input") -> None:
         )
 
 
+def check_call(
+    fn: Callable[..., Any], *args: Any, name: str, hint: str | None = None, **kwargs: Any
+) -> Any:
+    """Calls ``fn(*args, **kwargs)`` and turns an exception into a failed check that says what was
+    called, what went wrong and, with ``hint``, how to fix it (the error stays chained below).
+
+    Returns:
+        Whatever ``fn`` returned, so the value can be checked next.
+    """
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # a raw shape error from deep inside PyTorch says nothing on its own
+        raise AssertionError(f"{name} raised {type(exc).__name__}: {exc}{_hint(hint)}") from exc
+
+
+# What each kind of floating-point warning means, in words.
+_WARNING_MEANING = {
+    "overflow": "a value grew past the largest float (exp(1000) is inf)",
+    "divide by zero": "a division by zero, or the log of 0 (log(0) is -inf)",
+    "invalid value": "an operation with no answer, such as 0 / 0, inf / inf or inf - inf, made a NaN",
+}
+
+
 def check_no_warnings(
-    fn: Callable[..., Any], *args: Any, name: str | None = None, **kwargs: Any
+    fn: Callable[..., Any],
+    *args: Any,
+    name: str | None = None,
+    hint: str | None = None,
+    **kwargs: Any,
 ) -> Any:
     """Calls ``fn(*args, **kwargs)`` and fails if it emits a warning (overflow, divide by zero).
+
+    The message says what the warning means (``hint`` adds how to avoid it).
 
     Returns:
         Whatever ``fn`` returned, so the value can be checked next.
@@ -200,9 +230,16 @@ def check_no_warnings(
         warnings.simplefilter("always")
         result = fn(*args, **kwargs)
     if caught:
+        text = str(caught[0].message)
+        meaning = next((m for kind, m in _WARNING_MEANING.items() if kind in text), None)
         raise AssertionError(
-            f"{label} emitted a warning: {caught[0].category.__name__}: {caught[0].message}. "
-            "Rewrite the computation so that no intermediate value overflows."
+            f"{label} emitted a warning: {caught[0].category.__name__}: {text}"
+            + (f": {meaning}." if meaning else ".")
+            + (
+                _hint(hint)
+                if hint
+                else " Rewrite the computation so that no intermediate value is inf or NaN."
+            )
         )
     return result
 

@@ -179,3 +179,30 @@ def test_emit_uses_a_raw_display_with_text_fallback(monkeypatch):
     record("quiz", "c")
     ((data, raw),) = shown
     assert raw is True and EVIDENCE_MIME in data and "quiz" in data["text/plain"]
+
+
+def test_check_call_names_the_call_the_error_and_the_fix():
+    def broken(x):
+        return x @ np.ones((3, 2))
+
+    assert checks.check_call(np.sum, np.ones(3), name="np.sum") == 3.0
+    with pytest.raises(AssertionError) as info:
+        checks.check_call(broken, np.ones((1, 4)), name="broken on a (1, 4) input", hint="W is (3, 2)")
+    message = str(info.value)
+    assert message.startswith("broken on a (1, 4) input raised ValueError: matmul")
+    assert message.endswith("Hint: W is (3, 2)")
+    assert isinstance(info.value.__cause__, ValueError)  # the student's own frame stays below
+
+
+@pytest.mark.parametrize(
+    ("fn", "meaning"),
+    [
+        (lambda: np.exp(np.array([1000.0])), "grew past the largest float"),
+        (lambda: np.log(np.array([0.0])), "the log of 0"),
+        (lambda: np.array([0.0]) / np.array([0.0]), "made a NaN"),
+    ],
+)
+def test_check_no_warnings_says_what_the_warning_means_and_the_hint(fn, meaning):
+    with pytest.raises(AssertionError, match=meaning) as info:
+        checks.check_no_warnings(fn, name="f", hint="subtract the maximum")
+    assert str(info.value).endswith("Hint: subtract the maximum")
