@@ -187,7 +187,9 @@ def test_check_call_names_the_call_the_error_and_the_fix():
 
     assert checks.check_call(np.sum, np.ones(3), name="np.sum") == 3.0
     with pytest.raises(AssertionError) as info:
-        checks.check_call(broken, np.ones((1, 4)), name="broken on a (1, 4) input", hint="W is (3, 2)")
+        checks.check_call(
+            broken, np.ones((1, 4)), name="broken on a (1, 4) input", hint="W is (3, 2)"
+        )
     message = str(info.value)
     assert message.startswith("broken on a (1, 4) input raised ValueError: matmul")
     assert message.endswith("Hint: W is (3, 2)")
