@@ -426,7 +426,8 @@ def _cell_messages(notebook: Path) -> dict[str, str]:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if grade_id and errors:
-            messages[grade_id] = f"{errors[0].get('ename')}: {str(errors[0].get('evalue'))[:300]}"
+            # long enough for a check's message and its hint, short enough for a spreadsheet cell
+            messages[grade_id] = f"{errors[0].get('ename')}: {str(errors[0].get('evalue'))[:600]}"
     return messages
 
 
@@ -454,7 +455,9 @@ def _read_scores(course: Course, outcome: Outcome) -> None:
                     "grade_id": g.name,
                     "score": score,
                     "max_score": max_score,
-                    "message": messages.get(g.name, ""),
+                    "message": "awaiting manual grading"
+                    if g.needs_manual_grade
+                    else messages.get(g.name, ""),
                 }
                 outcome.cells.append(row)
     notes = [outcome.message, "lost points in " + ", ".join(lost) if lost else ""]

@@ -65,6 +65,8 @@ def test_solution_scores_every_autograded_point(graded):
         "explain": 0.0,
     }
     assert perfect.max_score == 8.0 and "2 point(s) await manual grading" in perfect.message
+    explain = next(c for c in perfect.cells if c["grade_id"] == "explain")
+    assert explain["message"] == "awaiting manual grading"  # not a silent 0 in scores.csv
 
 
 def test_untouched_release_scores_zero(graded):
