@@ -94,6 +94,7 @@ def _grade(args: argparse.Namespace) -> int:
         shard=args.shard,
         progress=True,
         sandbox=not args.no_sandbox,
+        show_hidden_tests=args.show_hidden_tests,
     )
     print_table(outcomes)
     print(_NO_SANDBOX if args.no_sandbox else f"sandbox: {isolation_description()}")
@@ -200,6 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="grade only shard K of N of the students, e.g. 2/4",
     )
     p.add_argument("--no-sandbox", action="store_true", help=_NO_SANDBOX_HELP)
+    p.add_argument(
+        "--show-hidden-tests",
+        action="store_true",
+        help="keep the hidden tests' source in the HTML feedback (left out by default)",
+    )
     p.set_defaults(run=_grade)
 
     p = commands.add_parser("merge", help="combine the output folders of sharded grade runs")

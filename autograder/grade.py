@@ -121,10 +121,16 @@ class Course:
     reference_dir: Path
     # orders the held-out sets and renders the capstone's (autograder.heldout)
     heldout_seed: int = 0
+    # the HTML feedback keeps the hidden tests' source (an instructor's choice; off by default)
+    show_hidden_tests: bool = False
 
     def api(self, *, execute: bool = False) -> NbGraderAPI:
         ensure_scripts_on_path()
-        config = course_config(reference_directory=str(self.reference_dir), execute=execute)
+        config = course_config(
+            reference_directory=str(self.reference_dir),
+            execute=execute,
+            show_hidden_tests=self.show_hidden_tests,
+        )
         config.CourseDirectory.root = str(self.root)
         config.CourseDirectory.source_directory = "source"
         config.CourseDirectory.release_directory = "release"
@@ -253,7 +259,12 @@ def in_shard(student_id: str, shard: tuple[int, int]) -> bool:
 
 
 def prepare_course(
-    out: Path, assignments: Iterable[str], root: Path = REPO_ROOT, reference_dir: Path | None = None
+    out: Path,
+    assignments: Iterable[str],
+    root: Path = REPO_ROOT,
+    reference_dir: Path | None = None,
+    *,
+    show_hidden_tests: bool = False,
 ) -> Course:
     """Creates ``out/course`` and ``out/gradebook.db`` for the given assignments.
 
@@ -266,6 +277,7 @@ def prepare_course(
         db_path=out / "gradebook.db",
         reference_dir=reference_dir,
         heldout_seed=heldout.course_seed(reference_dir),
+        show_hidden_tests=show_hidden_tests,
     )
     api = course.api()
     for assignment_id in assignments:
@@ -586,11 +598,13 @@ def grade(
     reference_dir: Path | None = None,
     progress: bool = False,
     sandbox: bool = True,
+    show_hidden_tests: bool = False,
 ) -> list[Outcome]:
     """Grades every submission in ``submissions`` into ``out`` (see the module docstring).
 
     ``sandbox=False`` runs submissions without bubblewrap, for trusted work only; otherwise a
     machine that cannot sandbox them is a :class:`GradingError` before anything runs.
+    ``show_hidden_tests`` keeps the hidden tests' source in the HTML feedback.
     """
     ids = assignments or assignment_ids(root)
     limits = limits or Limits()
@@ -608,7 +622,7 @@ def grade(
     found = find_submissions(folder, ids, problems)
     if shard:
         found = [s for s in found if in_shard(s.student_id, shard)]
-    course = prepare_course(out, ids, root, reference_dir)
+    course = prepare_course(out, ids, root, reference_dir, show_hidden_tests=show_hidden_tests)
     readonly, hidden = sandbox_paths()
     private = private_folders(root, out, submissions.resolve(), course.reference_dir.resolve())
     isolation = Sandbox(sandbox, readonly, (*hidden, *private))

@@ -12,7 +12,9 @@ from traitlets.config import Config
 __all__ = ["course_config"]
 
 
-def course_config(*, reference_directory: str = "", execute: bool = True) -> Config:
+def course_config(
+    *, reference_directory: str = "", execute: bool = True, show_hidden_tests: bool = False
+) -> Config:
     """nbgrader settings shared by release and grading.
 
     A cell may run as long under nbgrader's own commands as in the grader's sandbox
@@ -23,8 +25,11 @@ def course_config(*, reference_directory: str = "", execute: bool = True) -> Con
         execute: False when the notebooks arrive already executed (``python -m autograder grade``
             runs them in its sandbox first); nbgrader then only restores cells, checks evidence
             and scores, and keeps the outputs it is given.
+        show_hidden_tests: keep the hidden tests' source in the HTML feedback. By default the
+            feedback shows each test cell's visible part and, for a failed cell, the reasons in
+            words; the hidden source would tell next year's class the hidden inputs.
     """
-    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
     from nbgrader import preprocessors as pp
 
     from autograder.course import COURSE_ID, RELEASE_DIR, SOLUTIONS_DIR
@@ -59,6 +64,11 @@ def course_config(*, reference_directory: str = "", execute: bool = True) -> Con
         pp.SaveAutoGrades,
         pp.AssignLatePenalties,
         pp.CheckCellMetadata,
+    ]
+    c.GenerateFeedback.preprocessors = [
+        pp.GetGrades,
+        CSSHTMLHeaderPreprocessor,
+        *([] if show_hidden_tests else [pp.ClearHiddenTests]),
     ]
     return c
 

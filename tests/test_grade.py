@@ -125,7 +125,9 @@ def test_outputs_written_and_submissions_untouched(graded):
         ("perfect", "test_quiz"),
     }
     assert (out / "feedback" / "wrong" / "tiny.html").is_file()
-    assert "HiddenTestFailed" in (out / "feedback" / "wrong" / "tiny.html").read_text()
+    feedback = (out / "feedback" / "wrong" / "tiny.html").read_text()
+    assert "HiddenTestFailed" in feedback  # the reasons, in words
+    assert "default_rng" not in feedback  # but not the hidden tests' source
 
 
 def test_cli_reports_instructor_errors(tmp_path, capsys):
@@ -318,3 +320,12 @@ def test_a_grader_failure_with_one_submission_is_only_its_row(
     assert outcomes["score_fails"].status == "crashed"
     assert "while scoring it (OSError: gradebook locked)" in outcomes["score_fails"].message
     assert len(_grades(tmp_path / "out")) == 3
+
+
+def test_feedback_shows_the_hidden_tests_only_when_asked(tiny_course, grade_tiny, tmp_path):
+    """--show-hidden-tests puts the hidden tests' source back into the HTML feedback."""
+    subs = tmp_path / "subs"
+    (subs / "s").mkdir(parents=True)
+    nbformat.write(solved(tiny_course, "tiny"), subs / "s" / "tiny.ipynb")
+    grade_tiny(subs, tmp_path / "out", show_hidden_tests=True)
+    assert "default_rng" in (tmp_path / "out" / "feedback" / "s" / "tiny.html").read_text()
