@@ -12,6 +12,7 @@ and every later one that uses them.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 import re
@@ -25,7 +26,7 @@ from nbclient import NotebookClient
 import tests.mistakes
 import tests.styles
 from autograder import heldout
-from autograder.course import REPO_ROOT, assignment_ids, source_notebook
+from autograder.course import RELEASE_DIR, REPO_ROOT, assignment_ids, source_notebook
 from autograder.evidence import cell_records, compare_records, is_test_cell, load_reference
 from autograder.reference import build_reference
 from tests.mistakes import Mistake
@@ -134,7 +135,7 @@ def test_mistake_loses_points(sessions, assignment_id: str, mistake: Mistake):
     assert is_test_cell(test_cell), f"{mistake.test_cell} is not a graded test cell"
 
     session.advance_to(mistake.test_cell)
-    visible = nbformat.v4.new_code_cell(_HIDDEN.sub("", test_cell.source))  # the student's cell
+    visible = nbformat.v4.new_code_cell(_released_sources(assignment_id)[mistake.test_cell])
     try:
         session.run(nbformat.v4.new_code_cell(mistake.source), answer_index)
         wrong = session.run(test_cell, test_index)
@@ -156,7 +157,13 @@ def test_mistake_loses_points(sessions, assignment_id: str, mistake: Mistake):
     )
 
 
-_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
+@functools.cache
+def _released_sources(assignment_id: str) -> dict[str, str]:
+    """Each cell's source in the student's notebook (hidden tests removed by the release), by grade_id."""
+    nb = nbformat.read(
+        REPO_ROOT / RELEASE_DIR / assignment_id / f"{assignment_id}.ipynb", as_version=4
+    )
+    return {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in nb.cells}
 
 
 def _raised(cell: nbformat.NotebookNode) -> bool:

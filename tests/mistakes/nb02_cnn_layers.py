@@ -9,7 +9,7 @@ letter; ``build_cnn`` rounding pooled sizes up, which fails only on the hidden o
 
 from __future__ import annotations
 
-from tests.mistakes import Mistake, quiz
+from tests.mistakes import Mistake, quiz, variant
 
 __all__ = ["ASSIGNMENT", "MISTAKES"]
 
@@ -267,6 +267,14 @@ _BATCHNORM = _mistakes(
     ],
 )
 
+_DROPOUT_REFERENCE = """def dropout(x, p, training, rng):
+    if not training:
+        return x.copy()
+    keep = rng.random(x.shape) < 1 - p
+    if p == 1:
+        return np.zeros_like(x)
+    return np.where(keep, x / (1 - p), 0.0)
+"""
 _DROPOUT = _mistakes(
     "dropout",
     "test_dropout",
@@ -290,23 +298,11 @@ _DROPOUT = _mistakes(
         ),
         (
             "drops at test time too",
-            """def dropout(x, p, training, rng):
-    keep = rng.random(x.shape) < 1 - p
-    if p == 1:
-        return np.zeros_like(x)
-    return np.where(keep, x / (1 - p), 0.0)
-""",
+            variant(_DROPOUT_REFERENCE, ("    if not training:\n        return x.copy()\n", "")),
         ),
         (
             "draws from np.random instead of rng",
-            """def dropout(x, p, training, rng):
-    if not training:
-        return x.copy()
-    keep = np.random.rand(*x.shape) < 1 - p
-    if p == 1:
-        return np.zeros_like(x)
-    return np.where(keep, x / (1 - p), 0.0)
-""",
+            variant(_DROPOUT_REFERENCE, ("rng.random(x.shape)", "np.random.rand(*x.shape)")),
         ),
         (
             "old-style dropout: scales by 1 - p at test time",
@@ -318,36 +314,15 @@ _DROPOUT = _mistakes(
         ),
         (
             "returns x itself at test time, not a copy",
-            """def dropout(x, p, training, rng):
-    if not training:
-        return x
-    keep = rng.random(x.shape) < 1 - p
-    if p == 1:
-        return np.zeros_like(x)
-    return np.where(keep, x / (1 - p), 0.0)
-""",
+            variant(_DROPOUT_REFERENCE, ("return x.copy()", "return x")),
         ),
         (
             "keeps where u > p (another book's convention; the course fixes u < 1 - p)",
-            """def dropout(x, p, training, rng):
-    if not training:
-        return x.copy()
-    keep = rng.random(x.shape) > p
-    if p == 1:
-        return np.zeros_like(x)
-    return np.where(keep, x / (1 - p), 0.0)
-""",
+            variant(_DROPOUT_REFERENCE, ("< 1 - p", "> p")),
         ),
         (
             "keeps where u >= p, not where u < 1 - p as specified",
-            """def dropout(x, p, training, rng):
-    if not training:
-        return x.copy()
-    keep = rng.random(x.shape) >= p
-    if p == 1:
-        return np.zeros_like(x)
-    return np.where(keep, x / (1 - p), 0.0)
-""",
+            variant(_DROPOUT_REFERENCE, ("< 1 - p", ">= p")),
         ),
     ],
 )
