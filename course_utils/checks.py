@@ -3,9 +3,10 @@
 Two kinds of call live here, and the grading protocol (``autograder/README.md``) depends on
 keeping them apart:
 
-* ``check_*`` functions give **visible feedback**. They raise ``AssertionError`` with a message a
-  student can act on: what was expected, what came out, the largest error and where, a hint.
-  They earn no points by themselves.
+* ``check_*`` functions give **visible feedback**. They raise :class:`CheckFailed` (an
+  ``AssertionError``) with a message a student can act on: what was expected, what came out, the
+  largest error and where, a hint; in a notebook its traceback shows the student's lines, not
+  this module's. They earn no points by themselves.
 * ``record`` and ``record_predictions`` emit **evidence** for hidden tests. They compare nothing
   in the student's kernel: the value is serialised into the cell's output and the grader compares
   it, in its own process, with the value the reference solution recorded for the same check.
@@ -27,16 +28,21 @@ student's copy (``autograder/README.md`` shows the exact markers)::
 from __future__ import annotations
 
 import base64
+import linecache
 import math
+import os
+import sysconfig
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import numpy as np
 
 __all__ = [
     "EVIDENCE_MIME",
+    "CheckFailed",
     "check_call",
     "check_close",
     "check_equal",
@@ -63,11 +69,83 @@ _MAX_RECORD_ELEMENTS = 200_000
 # Visible checks
 # --------------------------------------------------------------------------------------------
 
+# Frames in these folders are the machinery under a failed check, not the student's code.
+_LIBRARY_DIRS = tuple(
+    sorted(
+        {os.path.realpath(os.path.dirname(__file__))}
+        | {os.path.realpath(p) for k in ("stdlib", "platstdlib") if (p := sysconfig.get_path(k))}
+    )
+)
+
+
+def _is_library_file(filename: str) -> bool:
+    """Is ``filename`` part of Python, an installed package or course_utils (not a student's cell)?"""
+    if filename.startswith("<"):  # <ipython-input-3-...>, <string>: code typed in; <frozen ...>
+        return filename.startswith("<frozen")
+    path = os.path.realpath(filename)
+    parts = path.split(os.sep)
+    return (
+        "site-packages" in parts
+        or "dist-packages" in parts
+        or any(path == d or path.startswith(d + os.sep) for d in _LIBRARY_DIRS)
+    )
+
+
+def _frame_label(filename: str, lineno: int, function: str) -> str:
+    """``Cell In[3], line 5, in conv2d`` for a notebook cell, ``File x.py, line 5`` otherwise."""
+    label = None
+    try:
+        from IPython import get_ipython  # only inside IPython does a cell have a name
+
+        shell = get_ipython()
+        if shell is not None:
+            label = shell.compile.format_code_name(filename)  # ("Cell", "In[3]") or None
+    except Exception:  # an older IPython, or none: the file name will do
+        label = None
+    where = f"{label[0]} {label[1]}" if label else f"File {filename}"
+    return f"{where}, line {lineno}" + (f", in {function}" if function != "<module>" else "")
+
+
+def _student_frames(tb: TracebackType | None) -> list[str]:
+    """The frames of ``tb`` in the student's own code, as IPython shows them (label, then line)."""
+    entries = []
+    while tb is not None:
+        code, lineno = tb.tb_frame.f_code, tb.tb_lineno
+        if not _is_library_file(code.co_filename):
+            line = linecache.getline(code.co_filename, lineno).strip()
+            entries.append(
+                f"{_frame_label(code.co_filename, lineno, code.co_name)}\n----> {lineno} {line}\n"
+            )
+        tb = tb.tb_next
+    return entries
+
+
+class CheckFailed(AssertionError):
+    """A visible check failed; the message says what was expected, what came out, and a hint.
+
+    It is an ``AssertionError``, so ``except AssertionError`` still catches it. In IPython (a
+    notebook), its traceback shows only the student's own lines and the message: the checks'
+    source, and PyTorch's frames under a call that :func:`check_call` wrapped, say nothing a
+    student can act on.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython's hook: the traceback as a list of strings (the frames, then the message)."""
+        try:
+            frames = _student_frames(self.__traceback__)
+            cause = self.__cause__
+            if cause is not None:  # check_call: the line of the student's code that raised
+                frames += _student_frames(cause.__traceback__)
+            header = f"{type(self).__name__:<42}Traceback (most recent call last)"
+            return [header, *frames, f"{type(self).__name__}: {self}"]
+        except Exception:  # a traceback that cannot be drawn must not hide the message
+            return [f"{type(self).__name__}: {self}"]
+
 
 def _to_numpy(value: Any, name: str) -> np.ndarray:
     """Converts arrays, tensors, numbers and nested lists of numbers to an ndarray, or explains why not."""
     if value is None:
-        raise AssertionError(f"{name}: got None. Did your function forget to `return` its result?")
+        raise CheckFailed(f"{name}: got None. Did your function forget to `return` its result?")
     if hasattr(value, "detach") and hasattr(
         value, "cpu"
     ):  # a torch.Tensor, without importing torch
@@ -79,7 +157,7 @@ def _to_numpy(value: Any, name: str) -> np.ndarray:
             array = np.empty(0, dtype=object)
         if array.dtype.kind in "biuf":
             return array
-    raise AssertionError(
+    raise CheckFailed(
         f"{name}: expected a NumPy array, a tensor or a number, got {type(value).__name__}."
     )
 
@@ -94,7 +172,7 @@ def check_shape(
     """Asserts that ``actual`` (array or tensor) has ``expected_shape``."""
     shape = tuple(_to_numpy(actual, name).shape)
     if shape != tuple(expected_shape):
-        raise AssertionError(
+        raise CheckFailed(
             f"{name}: expected shape {tuple(expected_shape)}, got {shape}.{_hint(hint)}"
         )
 
@@ -120,12 +198,12 @@ def check_close(
     a = _to_numpy(actual, name)
     e = np.asarray(_to_numpy(expected, f"expected value of {name}"), dtype=np.float64)
     if a.shape != e.shape:
-        raise AssertionError(f"{name}: expected shape {e.shape}, got {a.shape}.{_hint(hint)}")
+        raise CheckFailed(f"{name}: expected shape {e.shape}, got {a.shape}.{_hint(hint)}")
     a = a.astype(np.float64)
     bad_nan = np.isnan(a) & ~np.isnan(e)
     if bad_nan.any():
         where = tuple(int(i) for i in np.argwhere(bad_nan)[0])
-        raise AssertionError(
+        raise CheckFailed(
             f"{name}: {int(bad_nan.sum())} value(s) are NaN, first at index {where}. NaN usually "
             f"means an overflow (exp of a large number) or 0/0.{_hint(hint)}"
         )
@@ -142,7 +220,7 @@ def check_close(
             else ()
         )
         where = tuple(int(i) for i in worst)
-        raise AssertionError(
+        raise CheckFailed(
             f"{name}: {int(wrong.sum())} of {a.size} value(s) differ.\n"
             f"  largest error {float(err[worst]):.3g} at index {where}: "
             f"expected {float(e[worst]):.6g}, got {float(a[worst]):.6g}"
@@ -162,13 +240,13 @@ def check_equal(
         a, e = _to_numpy(actual, name), np.asarray(expected)
         ok = a.shape == e.shape and bool(np.array_equal(a, e))
     if not ok:
-        raise AssertionError(f"{name}: expected {expected!r}, got {actual!r}.{_hint(hint)}")
+        raise CheckFailed(f"{name}: expected {expected!r}, got {actual!r}.{_hint(hint)}")
 
 
 def check_true(condition: bool, message: str) -> None:
     """Asserts a property; ``message`` says what was expected and what to look at."""
     if not (isinstance(condition, (bool, np.bool_)) and bool(condition)):
-        raise AssertionError(message)
+        raise CheckFailed(message)
 
 
 def check_unchanged(before: Any, after: Any, *, name: str = "input") -> None:
@@ -176,7 +254,7 @@ def check_unchanged(before: Any, after: Any, *, name: str = "input") -> None:
     if not np.array_equal(_to_numpy(before, name), _to_numpy(after, name)):
         var = name if name.isidentifier() else "x"
         what = f"its argument `{name}`" if var == name else name
-        raise AssertionError(
+        raise CheckFailed(
             f"Your code changed {what} in place (an in-place operation such as `-=`, `/=` or a "
             f"method ending in `_`). Work on a copy (`{var} = {var}.copy()` for an array, "
             f"`{var} = {var}.clone()` for a tensor) "
@@ -196,7 +274,7 @@ def check_call(
     try:
         return fn(*args, **kwargs)
     except Exception as exc:  # a raw shape error from deep inside PyTorch says nothing on its own
-        raise AssertionError(f"{name} raised {type(exc).__name__}: {exc}{_hint(hint)}") from exc
+        raise CheckFailed(f"{name} raised {type(exc).__name__}: {exc}{_hint(hint)}") from exc
 
 
 # What each kind of floating-point warning means, in words.
@@ -232,7 +310,7 @@ def check_no_warnings(
     if caught:
         text = str(caught[0].message)
         meaning = next((m for kind, m in _WARNING_MEANING.items() if kind in text), None)
-        raise AssertionError(
+        raise CheckFailed(
             f"{label} emitted a warning: {caught[0].category.__name__}: {text}"
             + (f": {meaning}." if meaning else ".")
             + (

@@ -208,3 +208,57 @@ def test_check_no_warnings_says_what_the_warning_means_and_the_hint(fn, meaning)
     with pytest.raises(AssertionError, match=meaning) as info:
         checks.check_no_warnings(fn, name="f", hint="subtract the maximum")
     assert str(info.value).endswith("Hint: subtract the maximum")
+
+
+def _error_outputs(*sources: str) -> list[dict]:
+    """Runs ``sources`` as the cells of a fresh notebook kernel; the error output of each cell."""
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell(s) for s in sources])
+    NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=120).execute()
+    return [next((o for o in c.outputs if o.output_type == "error"), None) for c in nb.cells]
+
+
+def test_a_failed_check_shows_the_students_lines_not_the_checks_source():
+    """In a notebook, a failed check's traceback is the student's own lines and the message:
+    no line of checks.py, and no PyTorch frame under a call that check_call wrapped."""
+    import re
+
+    errors = _error_outputs(
+        "import torch\nfrom course_utils.checks import check_call, check_close",
+        "def conv2d(x):\n    w = torch.zeros(1, 2, 3, 3)\n    return torch.nn.functional.conv2d(x, w)",
+        "check_close([1.0, 2.0], [1.0, 3.0], name='relu(x)')",
+        "y = check_call(conv2d, torch.zeros(1, 1, 5, 5), name='conv2d on a (1, 1, 5, 5) input')",
+    )
+    close, call = errors[2], errors[3]
+    for error in (close, call):
+        text = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error.traceback))
+        assert error.ename == "CheckFailed" and error.evalue in text
+        assert "checks.py" not in text and "site-packages" not in text, text
+        assert text.endswith(f"CheckFailed: {error.evalue}")
+    close_text = "\n".join(close.traceback)
+    assert "largest error 1 at index (1,): expected 3, got 2" in close.evalue
+    assert "check_close([1.0, 2.0], [1.0, 3.0], name='relu(x)')" in close_text
+    call_text = "\n".join(call.traceback)
+    assert "y = check_call(conv2d" in call_text  # the test line ...
+    assert "in conv2d" in call_text and "return torch.nn.functional.conv2d(x, w)" in call_text
+    assert "conv2d on a (1, 1, 5, 5) input raised RuntimeError" in call.evalue  # ... and its line
+
+
+def test_check_failed_is_an_assertion_error_whose_traceback_never_raises(monkeypatch):
+    """except AssertionError still catches a failed check; a traceback that cannot be drawn
+    falls back to the message alone."""
+    with pytest.raises(AssertionError) as info:
+        check_equal("C", "c", name="answer")
+    assert isinstance(info.value, checks.CheckFailed)
+    rendered = info.value._render_traceback_()
+    assert rendered[-1] == "CheckFailed: answer: expected 'c', got 'C'."
+    assert any("check_equal(" in entry for entry in rendered)  # this test's own line
+    assert not any("course_utils" in entry or "raise CheckFailed" in entry for entry in rendered)
+
+    def broken(tb):
+        raise RuntimeError("no frames today")
+
+    monkeypatch.setattr(checks, "_student_frames", broken)
+    assert info.value._render_traceback_() == ["CheckFailed: answer: expected 'c', got 'C'."]
