@@ -34,6 +34,7 @@ def course_config(
 
     from autograder.course import COURSE_ID, RELEASE_DIR, SOLUTIONS_DIR
     from autograder.evidence import VerifyEvidence
+    from autograder.feedback import CleanTracebacks, GetGradesInWords, feedback_template_config
     from autograder.sandbox import Limits
 
     c = Config()
@@ -48,7 +49,8 @@ def course_config(
     c.Execute.allow_errors = True
     c.VerifyEvidence.reference_directory = reference_directory
     # nbgrader's own autograde steps, with the evidence check right after execution so that it
-    # sees every output before anything is trimmed or scored.
+    # sees every output before anything is trimmed or scored; then the tracebacks lose the
+    # grading machine's frames and paths, before scores.csv and the feedback read them.
     if not execute:
         c.Autograde.sanitize_preprocessors = [
             pp.OverwriteKernelspec,
@@ -58,6 +60,7 @@ def course_config(
     c.Autograde.autograde_preprocessors = [
         *([pp.Execute] if execute else []),
         VerifyEvidence,
+        CleanTracebacks,
         pp.IgnorePattern,
         ClearMetadataPreprocessor,
         pp.LimitOutput,
@@ -65,11 +68,13 @@ def course_config(
         pp.AssignLatePenalties,
         pp.CheckCellMetadata,
     ]
+    # A cell a person has still to grade reads "awaiting grading", not a score of 0.
     c.GenerateFeedback.preprocessors = [
-        pp.GetGrades,
+        GetGradesInWords,
         CSSHTMLHeaderPreprocessor,
         *([] if show_hidden_tests else [pp.ClearHiddenTests]),
     ]
+    feedback_template_config(c)
     return c
 
 
