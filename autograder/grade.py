@@ -459,7 +459,10 @@ def _read_scores(course: Course, outcome: Outcome) -> None:
             messages = _cell_messages(autograded / f"{notebook.name}.ipynb")
             for g in notebook.grades:
                 score, max_score = float(g.score), float(g.max_score)
-                if g.needs_manual_grade:
+                # nbgrader keeps needs_manual_grade set, for review, once a re-grade meets a
+                # manual score: that cell is graded (as the HTML feedback says, autograder.feedback)
+                awaiting = g.needs_manual_grade and g.manual_score is None
+                if awaiting:
                     pending += max_score
                 elif score < max_score:
                     lost.append(g.name)
@@ -467,9 +470,7 @@ def _read_scores(course: Course, outcome: Outcome) -> None:
                     "grade_id": g.name,
                     "score": score,
                     "max_score": max_score,
-                    "message": "awaiting manual grading"
-                    if g.needs_manual_grade
-                    else messages.get(g.name, ""),
+                    "message": "awaiting manual grading" if awaiting else messages.get(g.name, ""),
                 }
                 outcome.cells.append(row)
     notes = [outcome.message, "lost points in " + ", ".join(lost) if lost else ""]

@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from autograder.cli import main
+from autograder.course import REPO_ROOT
 from autograder.demo import solved
 from autograder.grade import GRADE_FIELDS, SCORE_FIELDS
 
@@ -30,8 +31,15 @@ def graded(tiny_course: Path, grade_tiny, tmp_path_factory: pytest.TempPathFacto
         "from IPython import get_ipython\nget_ipython().showtraceback = lambda *a, **k: None\n"
         "def softmax(Z):\n    return np.ones_like(Z) / Z.shape[1]"
     )
+    torch_square = (
+        "import torch\n\n\ndef square(x):\n    return torch.nn.Linear(3, 4)(torch.zeros(2, 5))"
+    )
     class_ = {
         "perfect": solved(tiny_course, "tiny"),
+        # a raw error from inside torch, and a failed check_close
+        "tracebacks": solved(
+            tiny_course, "tiny", square=torch_square, softmax="def softmax(Z):\n    return Z"
+        ),
         "untouched": nbformat.read(released, as_version=4),
         "wrong": solved(tiny_course, "tiny", softmax=wrong_softmax),
         "cheat": solved(tiny_course, "tiny", softmax=cheat),
@@ -130,6 +138,47 @@ def test_outputs_written_and_submissions_untouched(graded):
     assert "default_rng" not in feedback  # but not the hidden tests' source
 
 
+def _page_text(path: Path) -> str:
+    """An HTML page's text, as a reader sees it (no tags, no entities)."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text()))
+
+
+def test_feedback_shows_the_students_lines_and_no_grading_machine(graded, tiny_course):
+    """A raw torch error and a failed check reach scores.csv and the HTML feedback with the
+    student's lines and the reason: no torch or course_utils frame, no path of the grader, no
+    line of the hidden tests."""
+    outcomes, out, _ = graded
+    assert _cell_scores(outcomes["tracebacks"])["test_square"] == 0.0
+    feedback = _page_text(out / "feedback" / "tracebacks" / "tiny.html")
+    with open(out / "scores.csv") as f:
+        messages = {
+            r["grade_id"]: r["message"]
+            for r in csv.DictReader(f)
+            if r["student_id"] == "tracebacks"
+        }
+    assert messages["test_square"].startswith("RuntimeError: mat1 and mat2 shapes cannot be")
+    assert messages["test_softmax"].startswith("CheckFailed: softmax: 2 of 2 value(s) differ")
+    assert "return torch.nn.Linear(3, 4)(torch.zeros(2, 5))" in feedback  # the student's line
+    assert "largest error 0.5 at index (0, 0)" in feedback
+    for text in (feedback, "\n".join(messages.values())):
+        for leak in ("site-packages", "module.py", "checks.py", "default_rng", "HIDDEN TESTS"):
+            assert leak not in text, leak
+        for path in (out, tiny_course, REPO_ROOT, Path.home()):
+            assert str(path.resolve()) not in text and str(path) not in text, path
+
+
+def test_a_written_answer_awaits_grading_in_the_feedback(graded):
+    """An ungraded written answer reads 'awaiting grading' in the HTML, not a score of 0."""
+    _, out, _ = graded
+    feedback = (out / "feedback" / "perfect" / "tiny.html").read_text()
+    assert "Written response</a> (awaiting grading, out of 2.0)" in feedback
+    assert "2.0 points awaiting grading" in feedback
+    assert "0.0 / 2.0" not in feedback  # every other cell of this student scored in full
+
+
 def test_cli_reports_instructor_errors(tmp_path, capsys):
     """Unknown assignments and missing folders exit 2 with a message saying what to fix."""
     assert main(["grade", str(tmp_path / "nope"), "--out", str(tmp_path / "out")]) == 2
@@ -179,9 +228,12 @@ def test_regrading_is_stable_and_keeps_manual_grades(tiny_course, grade_tiny, tm
     with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
         gb.find_grade("explain", "tiny", "tiny", "a").manual_score = 1.5
         gb.db.commit()
-    grade_tiny(subs, out, jobs=2)
+    regraded = {o.student_id: o for o in grade_tiny(subs, out, jobs=2)}
+    assert "await manual grading" not in regraded["a"].message
     assert _grades(out) == {"a": ("7.5", "graded"), "b": first["b"]}
     assert first["a"] == ("6.0", "graded")
+    feedback = (out / "feedback" / "a" / "tiny.html").read_text()
+    assert "awaiting grading" not in feedback and "Score: 1.5 / 2.0" in feedback  # graded now
 
 
 def test_shards_partition_the_class_and_merge_back(tiny_course, grade_tiny, tmp_path):
