@@ -86,30 +86,73 @@ def _decode(payload: Mapping[str, Any], key: str = "value") -> Any:
     return decode_value(encoded)
 
 
+def _kind(value: Any) -> str:
+    """What a decoded value is, in words: ``an array of shape (2, 3)``, ``3 items``, ``'c'``."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}" if value.ndim else f"the number {_number(value)}"
+    if isinstance(value, list):
+        return f"{len(value)} item(s)"
+    if isinstance(value, dict):
+        return f"a dict with keys {sorted(value)}"
+    return repr(value)
+
+
+def _index(position: Iterable[Any]) -> tuple[int, ...]:
+    return tuple(int(i) for i in position)
+
+
+def _number(value: Any) -> str:
+    return f"{float(value):.6g}"
+
+
 def _values_match(got: Any, want: Any, rtol: float, atol: float) -> str | None:
     """None if ``got`` matches ``want``, else a short reason. Both come from :func:`decode_value`."""
     if isinstance(want, np.ndarray):
         if not isinstance(got, np.ndarray):
-            return f"expected an array, got {type(got).__name__}"
+            return f"expected an array of shape {want.shape}, got {_kind(got)}"
         if got.shape != want.shape:
             return f"expected shape {want.shape}, got {got.shape}"
         if want.size == 0:
             return None
         got64, want64 = got.astype(np.float64), want.astype(np.float64)
-        if not np.array_equal(np.isnan(got64), np.isnan(want64)):
-            return "NaN where the reference has a number (or the reverse)"
+        nan_differs = np.isnan(got64) != np.isnan(want64)
+        if nan_differs.any():
+            where = _index(np.argwhere(nan_differs)[0])
+            return (
+                f"{int(nan_differs.sum())} value(s) are NaN where the reference has a number, "
+                f"or the reverse:{f' at index {where}' if where else ''} expected "
+                f"{_number(want64[where])}, got {_number(got64[where])}"
+            )
         if want.dtype.kind == "i" and got.dtype.kind == "i":
-            return None if np.array_equal(got, want) else "integer values differ"
+            wrong = got != want
+            if not wrong.any():
+                return None
+            where = _index(np.argwhere(wrong)[0])
+            return (
+                f"{int(wrong.sum())} of {want.size} integer values differ, the first at index "
+                f"{where}: expected {int(want[where])}, got {int(got[where])}"
+            )
         with np.errstate(invalid="ignore"):
             err = np.where(np.isnan(want64), 0.0, np.abs(got64 - want64))
             err = np.where(np.isinf(want64) & (got64 == want64), 0.0, err)
-            ok = err <= atol + rtol * np.abs(want64)
+            tol = atol + rtol * np.abs(want64)
+            ok = err <= tol
         if not ok.all():
-            return f"{int((~ok).sum())} of {want.size} values differ (largest error {float(np.nanmax(err)):.3g})"
+            # the worst of the values out of tolerance (an inf error counts as the largest)
+            where = _index(np.unravel_index(int(np.argmax(np.where(ok, -1.0, err))), err.shape))
+            if not where:  # one number
+                return (
+                    f"expected {_number(want64)}, got {_number(got64)} (tolerance {float(tol):.2g})"
+                )
+            return (
+                f"{int((~ok).sum())} of {want.size} values differ; the largest error is "
+                f"{float(err[where]):.3g} at index {where}: expected {_number(want64[where])}, "
+                f"got {_number(got64[where])} (tolerance {float(tol[where]):.2g})"
+            )
         return None
     if isinstance(want, dict):
         if not isinstance(got, dict) or set(got) != set(want):
-            return f"expected keys {sorted(want)}, got {sorted(got) if isinstance(got, dict) else type(got).__name__}"
+            return f"expected keys {sorted(want)}, got {sorted(got) if isinstance(got, dict) else _kind(got)}"
         for key in want:
             reason = _values_match(got[key], want[key], rtol, atol)
             if reason:
@@ -117,7 +160,7 @@ def _values_match(got: Any, want: Any, rtol: float, atol: float) -> str | None:
         return None
     if isinstance(want, list):
         if not isinstance(got, list) or len(got) != len(want):
-            return f"expected {len(want)} items"
+            return f"expected {len(want)} items, got {_kind(got)}"
         for i, (g, w) in enumerate(zip(got, want, strict=True)):
             reason = _values_match(g, w, rtol, atol)
             if reason:

@@ -193,3 +193,37 @@ def test_a_warning_in_a_test_cell_costs_no_points(tmp_path):
         "FutureWarning: x" in nb.cells[0].outputs[0].text
         and nb.cells[0].outputs[0].name == "stdout"
     )
+
+
+def test_a_mismatch_says_the_largest_error_where_and_both_values():
+    """Like check_close, a hidden check's mismatch names the count, the largest error, its index,
+    the expected and the recorded value and the tolerance."""
+    want = np.zeros((2, 3))
+    got = want.copy()
+    got[1, 2], got[0, 0] = 0.5, 0.1
+    verdict = compare_records({"s": payload("s", got)}, {"s": payload("s", want)})
+    assert verdict.message() == (
+        "hidden check 's' does not match the reference solution: 2 of 6 values differ; the "
+        "largest error is 0.5 at index (1, 2): expected 0, got 0.5 (tolerance 1e-08)"
+    )
+    one = compare_records({"x": payload("x", 2.5)}, {"x": payload("x", 3.0)}).message()
+    assert one.endswith("expected 3, got 2.5 (tolerance 3e-06)")
+    ints = compare_records({"i": payload("i", [1, 2, 4])}, {"i": payload("i", [1, 2, 3])})
+    assert "1 of 3 integer values differ, the first at index (2,): expected 3, got 4" in (
+        ints.message()
+    )
+    nan = compare_records({"n": payload("n", [np.nan, 1.0])}, {"n": payload("n", [0.5, 1.0])})
+    assert "NaN" in nan.message() and "at index (0,) expected 0.5, got nan" in nan.message()
+    wrong_type = compare_records({"a": payload("a", "c")}, {"a": payload("a", np.ones(2))})
+    assert "expected an array of shape (2,), got 'c'" in wrong_type.message()
+
+
+def test_float32_values_that_match_still_pass():
+    """The words changed, not the verdicts: float32 within the reference's tolerance passes."""
+    want = np.linspace(0.0, 1.0, 7)
+    got = want.astype(np.float32)
+    assert compare_records({"f": payload("f", got)}, {"f": payload("f", want, rtol=1e-6)}).passed
+    ints = np.arange(4)
+    assert compare_records(
+        {"i": payload("i", ints.astype(float))}, {"i": payload("i", ints)}
+    ).passed
