@@ -190,7 +190,7 @@ def clean_traceback(
             shown = _hide_source(plain, hidden)
             if shown != plain:
                 entry = plain = shown
-        if _PYTHON_FRAME.search(plain) or 'File "' in plain:
+        if 'File "' in plain:  # a traceback Python printed, inside one entry
             dropped = _drop_python_frames(plain)
             if dropped != plain:
                 entry = plain = dropped
