@@ -2,7 +2,9 @@
 
 Each assignment's source notebook must serve as the reference (it runs without error and every
 test cell records its hidden checks), and its released student notebook, handed in untouched,
-must earn 0 points in every autograded cell: a test that a stub passes grades nothing.
+must earn 0 points in every autograded cell: a test that a stub passes grades nothing. No
+autograded cell may be worth more than :data:`MAX_CELL_POINTS`, a trained model's sealed accuracy
+check aside: a cell checks one behaviour, so one slip never costs a whole exercise.
 """
 
 from __future__ import annotations
@@ -12,12 +14,26 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.course import RELEASE_DIR, REPO_ROOT, assignment_ids
-from autograder.evidence import EvidenceError
+from autograder.course import RELEASE_DIR, REPO_ROOT, assignment_ids, source_notebook
+from autograder.evidence import EvidenceError, is_test_cell
 from autograder.grade import grade
 from autograder.sandbox import isolation_problem
 
-__all__ = ["validate"]
+__all__ = ["MAX_CELL_POINTS", "point_problems", "validate"]
+
+MAX_CELL_POINTS = 3
+
+
+def point_problems(nb: nbformat.NotebookNode, assignment_id: str) -> list[str]:
+    """The autograded test cells worth more than MAX_CELL_POINTS, sealed accuracy checks aside."""
+    return [
+        f"{assignment_id}: {meta['grade_id']} is worth {meta['points']:g} points; split it into "
+        f"cells of one behaviour each, at most {MAX_CELL_POINTS} points apiece"
+        for cell in nb.cells
+        if is_test_cell(cell)
+        and float((meta := cell.metadata.nbgrader).get("points", 0)) > MAX_CELL_POINTS
+        and "record_predictions(" not in cell.source
+    ]
 
 
 def validate(
@@ -25,7 +41,13 @@ def validate(
 ) -> list[str]:
     """Problems found, one line each; an empty list means the course is consistent."""
     ids = assignments or assignment_ids(root)
-    problems: list[str] = []
+    problems = [
+        problem
+        for assignment_id in ids
+        for problem in point_problems(
+            nbformat.read(source_notebook(assignment_id, root), as_version=4), assignment_id
+        )
+    ]
     with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
         submissions = Path(tmp) / "submissions" / "released"
         submissions.mkdir(parents=True)

@@ -162,6 +162,6 @@ def test_forged_labels_earn_nothing(class_results, assignment_id):
     held-out set comes in an order of its own and its labels never enter the kernel."""
     forged = _autograded(class_results["outcomes"][("forger", assignment_id)])
     right = _autograded(class_results["outcomes"][("solution", assignment_id)])
-    accuracy_cells = [g for g in right if "accuracy" in g or g == "test_train_mlp_numpy"]
+    accuracy_cells = [g for g in right if "accuracy" in g]
     assert accuracy_cells and all(right[g] > 0 for g in accuracy_cells)
     assert all(forged[g] == 0.0 for g in accuracy_cells), forged

@@ -126,35 +126,83 @@ def sessions(
 @pytest.mark.skipif(not CASES, reason="no notebook with recorded mistakes yet")
 @pytest.mark.parametrize(("assignment_id", "mistake"), CASES)
 def test_mistake_loses_points(sessions, assignment_id: str, mistake: Mistake):
-    """The mistaken answer makes its test cell lose its points, and a visible check already tells
-    the student (quizzes aside); the reference answer passes the cell."""
+    """The mistaken answer loses points in its exercise's test cells, and a visible check
+    already tells the student in words (quizzes aside); the reference answer passes them all."""
     session, reference = sessions(assignment_id)
-    answer_index, test_index = session.index[mistake.answer_cell], session.index[mistake.test_cell]
-    assert answer_index < test_index, "a mistake's test cell must come after its answer cell"
-    test_cell = session.nb.cells[test_index]
-    assert is_test_cell(test_cell), f"{mistake.test_cell} is not a graded test cell"
+    nb = session.nb
+    cells = _checked_cells(nb, mistake)
+    assert mistake.test_cell in cells, (
+        f"{mistake.test_cell} is not a test cell of {mistake.answer_cell}'s exercise"
+    )
+    answer_index = session.index[mistake.answer_cell]
 
-    session.advance_to(mistake.test_cell)
-    visible = nbformat.v4.new_code_cell(_released_sources(assignment_id)[mistake.test_cell])
+    session.advance_to(cells[0])
+    kept, seen = {}, []
     try:
         session.run(nbformat.v4.new_code_cell(mistake.source), answer_index)
-        wrong = session.run(test_cell, test_index)
-        seen = _raised(session.run(visible, test_index)) if not mistake.hidden_only else None
+        for grade_id in cells:
+            index = session.index[grade_id]
+            kept[grade_id] = _passes(session.run(nb.cells[index], index), reference[grade_id])
+            if not mistake.hidden_only:
+                visible = nbformat.v4.new_code_cell(_released_sources(assignment_id)[grade_id])
+                seen += _errors(session.run(visible, index))
     finally:
-        session.run(session.nb.cells[answer_index], answer_index)  # back to the reference answer
-    right = session.run(test_cell, test_index)
+        session.run(nb.cells[answer_index], answer_index)  # back to the reference answer
+    for grade_id in cells:
+        index = session.index[grade_id]
+        assert _passes(session.run(nb.cells[index], index), reference[grade_id]), (
+            f"with the reference answer restored, {grade_id} fails: the harness or the notebook is broken"
+        )
 
-    assert _passes(right, reference[mistake.test_cell]), (
-        f"with the reference answer restored, {mistake.test_cell} fails: the harness or the notebook is broken"
-    )
-    assert not _passes(wrong, reference[mistake.test_cell]), (
-        f"{mistake.why!r} would keep the points of {mistake.test_cell}: no visible check raised "
+    assert not all(kept.values()), (
+        f"{mistake.why!r} would keep the points of {', '.join(cells)}: no visible check raised "
         f"and every hidden record matched the reference"
     )
-    assert seen is not False, (
-        f"{mistake.why!r} passes every visible check of {mistake.test_cell} and loses its points "
+    if mistake.hidden_only:
+        return
+    assert seen, (
+        f"{mistake.why!r} passes every visible check of {', '.join(cells)} and loses points "
         "only in the hidden ones: add a visible check that names what is wrong"
     )
+    first = seen[0]
+    assert first.ename in CHECK_ERRORS, (
+        f"{mistake.why!r}: the first visible failure is a raw {first.ename} ({first.evalue[:200]}), "
+        "not a check that says in words what is wrong: wrap the call in check_call with a hint"
+    )
+
+
+# What a failed check of course_utils.checks raises: anything else is a raw error.
+CHECK_ERRORS = {"AssertionError", "CheckFailed"}
+
+
+def exercise_test_cells(nb: nbformat.NotebookNode, answer_cell: str) -> list[str]:
+    """The test cells of ``answer_cell``'s exercise: those after it, up to the next answer cell."""
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    found = []
+    for cell, grade_id in zip(
+        nb.cells[ids.index(answer_cell) + 1 :], ids[ids.index(answer_cell) + 1 :], strict=True
+    ):
+        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
+            break
+        if is_test_cell(cell):
+            found.append(grade_id)
+    return found
+
+
+def _sealed(nb: nbformat.NotebookNode, grade_id: str) -> bool:
+    """A trained model's sealed accuracy check (it trains a model: run only when named)."""
+    return "record_predictions(" in nb.cells[_index(nb, grade_id)].source
+
+
+def _index(nb: nbformat.NotebookNode, grade_id: str) -> int:
+    return [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells].index(grade_id)
+
+
+def _checked_cells(nb: nbformat.NotebookNode, mistake: Mistake) -> list[str]:
+    """The cells a mistake may lose points in: its exercise's test cells, the sealed accuracy
+    checks only when the mistake names one."""
+    cells = exercise_test_cells(nb, mistake.answer_cell)
+    return [g for g in cells if g == mistake.test_cell or not _sealed(nb, g)]
 
 
 @functools.cache
@@ -166,8 +214,12 @@ def _released_sources(assignment_id: str) -> dict[str, str]:
     return {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in nb.cells}
 
 
+def _errors(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [o for o in cell.outputs if o.output_type == "error"]
+
+
 def _raised(cell: nbformat.NotebookNode) -> bool:
-    return any(o.output_type == "error" for o in cell.outputs)
+    return bool(_errors(cell))
 
 
 def _passes(cell: nbformat.NotebookNode, reference: dict) -> bool:
@@ -204,7 +256,8 @@ def dependent_test_cells(nb: nbformat.NotebookNode, answer_cell: str) -> list[st
 
 def _dependents(assignment_id: str, mistake: Mistake) -> list[str]:
     nb = nbformat.read(source_notebook(assignment_id), as_version=4)
-    return [g for g in dependent_test_cells(nb, mistake.answer_cell) if g != mistake.test_cell]
+    own = exercise_test_cells(nb, mistake.answer_cell)
+    return [g for g in dependent_test_cells(nb, mistake.answer_cell) if g not in own]
 
 
 DEPENDENT_CASES = [case for case in CASES if _dependents(*case.values)]

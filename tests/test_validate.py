@@ -7,18 +7,19 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.course import assignment_ids, source_notebook
 from autograder.demo import make_demo_course
 from autograder.release import release
-from autograder.validate import validate
-
-pytestmark = pytest.mark.grading
+from autograder.validate import point_problems, validate
 
 
+@pytest.mark.grading
 def test_demo_course_validates(tiny_course: Path):
     """The demo course is consistent."""
     assert validate(tiny_course) == []
 
 
+@pytest.mark.grading
 def test_a_test_that_stubs_pass_is_reported(tmp_path: Path):
     """A test cell the untouched release passes (it checks nothing the student writes) is a problem."""
     root = make_demo_course(tmp_path / "course")
@@ -32,6 +33,7 @@ def test_a_test_that_stubs_pass_is_reported(tmp_path: Path):
     assert validate(root) == ["tiny: the untouched release earns points in test_quiz"]
 
 
+@pytest.mark.grading
 def test_a_solution_failing_its_tests_is_reported(tmp_path: Path):
     """A reference solution that fails its own visible test cannot serve as the reference."""
     root = make_demo_course(tmp_path / "course")
@@ -44,3 +46,22 @@ def test_a_solution_failing_its_tests_is_reported(tmp_path: Path):
     release(root)
     (problem,) = validate(root)
     assert "cannot serve as the reference" in problem and "test_square" in problem
+
+
+def test_a_cell_worth_more_than_three_points_is_reported(tmp_path: Path):
+    """A test cell worth 4 points checks too much at once: one slip would cost all of them."""
+    root = make_demo_course(tmp_path / "course")
+    nb = nbformat.read(root / "solutions" / "tiny" / "tiny.ipynb", as_version=4)
+    assert point_problems(nb, "tiny") == []
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_square":
+            cell.metadata.nbgrader["points"] = 4
+    (problem,) = point_problems(nb, "tiny")
+    assert "test_square is worth 4 points" in problem
+
+
+@pytest.mark.parametrize("assignment_id", assignment_ids())
+def test_course_cells_are_worth_at_most_three_points(assignment_id: str):
+    """Every autograded cell of the course, a trained model's accuracy aside, is worth <= 3 points."""
+    nb = nbformat.read(source_notebook(assignment_id), as_version=4)
+    assert point_problems(nb, assignment_id) == []

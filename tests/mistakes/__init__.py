@@ -2,8 +2,8 @@
 
 Every notebook module defines ``ASSIGNMENT`` (the assignment id) and ``MISTAKES``, a list of
 :class:`Mistake`. ``tests/test_mistakes.py`` grades the reference solution with one answer cell
-replaced by the mistaken code and asserts that the named test cell loses its points while the
-test cells before it keep theirs.
+replaced by the mistaken code and asserts that its exercise's test cells lose points, that a
+visible check says what is wrong, and that the later exercises built on it keep theirs.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ class Mistake:
 
     Attributes:
         answer_cell: grade_id of the answer (solution) cell to replace.
-        test_cell: grade_id of the test cell that must lose its points.
+        test_cell: grade_id of a test cell of the mistake's exercise (the test cells between
+            its answer cell and the next answer cell). The mistake must lose the points of at
+            least one of them; a trained model's sealed accuracy cell counts only when named.
         source: the whole replacement source of the answer cell (the def line included).
         why: the misconception, in a few words (shown in the test id and the failure message).
         hidden_only: only the hidden records may catch it, because a visible check would give

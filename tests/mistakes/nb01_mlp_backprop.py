@@ -635,7 +635,7 @@ _QUIZ = quiz(
 ]
 
 # Training mistakes are the expensive ones: the first two train (two epochs, then fail the
-# accuracy check); the others fail the cheap checks on 10 examples before any training.
+# accuracy cell); the others fail the cheap checks on 10 examples, in the cell before it.
 _TRAIN_REFERENCE = """def train_mlp_numpy(X_train, y_train, *, hidden_size=128, num_epochs=20, lr=0.1,
                     batch_size=64, seed=0, X_val=None, y_val=None, history=None):
     N, D = X_train.shape
@@ -653,16 +653,18 @@ _TWO_EPOCHS = ("num_epochs=20", "num_epochs=2")
 _TRAIN = [
     Mistake(
         answer_cell="train_mlp_numpy",
-        test_cell="test_train_mlp_numpy",
+        test_cell=test_cell,
         why=why,
         source=variant(_TRAIN_REFERENCE, *edits),
     )
-    for why, edits in (
+    for test_cell, why, edits in (
         (
+            "test_train_mlp_numpy_accuracy",
             "a learning rate so large that training diverges",
             [_TWO_EPOCHS, ("lr=0.1", "lr=50.0"), ("batch_size=64", "batch_size=256")],
         ),
         (
+            "test_train_mlp_numpy_accuracy",
             "rebinds the loop variable, so the updates are never stored",
             [
                 _TWO_EPOCHS,
@@ -674,6 +676,7 @@ _TRAIN = [
             ],
         ),
         (
+            "test_train_mlp_numpy",
             "makes the generator inside the epoch loop, so every epoch has the same order",
             [
                 ("    rng = np.random.default_rng(seed)\n", ""),
@@ -681,10 +684,12 @@ _TRAIN = [
             ],
         ),
         (
+            "test_train_mlp_numpy",
             "drops the last, smaller batch of every epoch",
             [("range(0, N, batch_size)", "range(0, N - batch_size + 1, batch_size)")],
         ),
         (
+            "test_train_mlp_numpy",
             "shuffles from an unseeded generator, so equal calls give different models",
             [("np.random.default_rng(seed)", "np.random.default_rng()")],
         ),
