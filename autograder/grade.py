@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import zipfile
 from collections import Counter
@@ -505,6 +506,13 @@ def write_feedback(course: Course, outcomes: Iterable[Outcome], out: Path) -> No
             target = out / "feedback" / outcome.student_id / f"{outcome.assignment_id}.html"
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(html, target)
+        else:  # the grades stand; the instructor must still know a student gets no feedback
+            reason = str(result.get("error") or result.get("log") or "").strip().splitlines()
+            print(
+                f"warning: no HTML feedback for {outcome.student_id} / {outcome.assignment_id}: "
+                f"{reason[-1] if reason else 'nbgrader wrote no file'}",
+                file=sys.stderr,
+            )
 
 
 def export(outcomes: Iterable[Outcome], out: Path) -> None:

@@ -12,7 +12,7 @@ import pytest
 from autograder.cli import main
 from autograder.course import REPO_ROOT
 from autograder.demo import solved
-from autograder.grade import GRADE_FIELDS, SCORE_FIELDS
+from autograder.grade import GRADE_FIELDS, SCORE_FIELDS, Course, Outcome, write_feedback
 
 pytestmark = pytest.mark.grading
 
@@ -381,3 +381,20 @@ def test_feedback_shows_the_hidden_tests_only_when_asked(tiny_course, grade_tiny
     nbformat.write(solved(tiny_course, "tiny"), subs / "s" / "tiny.ipynb")
     grade_tiny(subs, tmp_path / "out", show_hidden_tests=True)
     assert "default_rng" in (tmp_path / "out" / "feedback" / "s" / "tiny.html").read_text()
+
+
+def test_feedback_that_nbgrader_cannot_write_is_reported(tmp_path: Path, monkeypatch, capsys):
+    """The grades stand, but the instructor hears which student gets no HTML feedback, and why."""
+
+    class FailingApi:
+        def generate_feedback(self, assignment_id, student_id):
+            return {"success": False, "error": "Traceback ...\nTemplateNotFound: in_words.html.j2"}
+
+    course = Course(root=tmp_path, db_path=tmp_path / "gradebook.db", reference_dir=tmp_path)
+    monkeypatch.setattr(Course, "api", lambda self, **kwargs: FailingApi())
+    write_feedback(course, [Outcome("s01", "tiny", "graded")], tmp_path / "out")
+    assert not (tmp_path / "out" / "feedback").exists()
+    assert (
+        "warning: no HTML feedback for s01 / tiny: TemplateNotFound: in_words.html.j2"
+        in capsys.readouterr().err
+    )
