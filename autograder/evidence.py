@@ -167,7 +167,11 @@ def _values_match(got: Any, want: Any, rtol: float, atol: float) -> str | None:
                 return f"[{i}] {reason}"
         return None
     # str, bool, None: exact, and of the same type (True is not 1, "c" is not "C").
-    return None if type(got) is type(want) and got == want else f"expected {want!r}, got {got!r}"
+    if type(got) is type(want) and got == want:
+        return None
+    if isinstance(want, str):  # a quiz's letter: the feedback must not hand out the answer
+        return f"got {got!r}, which is not the answer"
+    return f"expected {want!r}, got {got!r}"
 
 
 def decode_accuracy(got: Mapping[str, Any], want: Mapping[str, Any]) -> float | None:

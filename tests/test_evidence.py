@@ -54,7 +54,11 @@ def test_wrong_missing_or_retyped_records_fail():
             "t": payload("t", True),
         },
         "did not run": {"q": payload("q", "c"), "t": payload("t", True)},
-        "expected 'c'": {"a": ref["a"], "q": payload("q", "C"), "t": payload("t", True)},
+        "got 'C', which is not the answer": {
+            "a": ref["a"],
+            "q": payload("q", "C"),
+            "t": payload("t", True),
+        },
         "expected True, got": {"a": ref["a"], "q": ref["q"], "t": payload("t", 1)},
         "expected shape": {"a": payload("a", np.array([1.0])), "q": ref["q"], "t": ref["t"]},
         "wrong way": {"a": {**ref["a"], "kind": "accuracy"}, "q": ref["q"], "t": ref["t"]},
@@ -63,6 +67,7 @@ def test_wrong_missing_or_retyped_records_fail():
         verdict = compare_records(got, ref)
         assert not verdict.passed, reason
         assert reason in verdict.message(), (reason, verdict.message())
+        assert "'c'" not in verdict.message(), "a quiz's answer must stay out of the feedback"
 
 
 def test_student_tolerance_is_ignored():
