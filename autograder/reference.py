@@ -1,7 +1,9 @@
 """Reference evidence: what the reference solution records in each test cell.
 
 The source notebook (``solutions/<id>/<id>.ipynb``) is executed once in a trusted kernel; the
-records of every test cell are saved as ``<dir>/<assignment_id>/<notebook_id>.json``. Files are
+records of every test cell are saved as ``<dir>/<assignment_id>/<notebook_id>.json``, and the
+executed notebook beside it (``<notebook_id>.ipynb``: what the reference run showed, for the
+instructor to read when it fails and for the tests that check its figures). Files are
 cached by a fingerprint of everything the run depends on (the notebook, ``course_utils``, the
 bundled data, the held-out seed), so grading a class costs one extra notebook run, not one per
 student. The reference kernel, like a student's, sees held-out images only: the labels of each
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,13 @@ from autograder.course import REPO_ROOT
 from autograder.evidence import EvidenceError, cell_records, decode_accuracy, is_test_cell
 from course_utils.checks import encode_value
 
-__all__ = ["build_reference", "execute_notebook", "fingerprint", "reference_problems"]
+__all__ = [
+    "build_reference",
+    "executed_notebook",
+    "execute_notebook",
+    "fingerprint",
+    "reference_problems",
+]
 
 _FINGERPRINT_INPUTS = ("course_utils", "data")
 
@@ -47,7 +56,9 @@ def execute_notebook(
 ) -> nbformat.NotebookNode:
     """Runs ``nb`` in a fresh python3 kernel with ``workdir`` as its working directory.
 
-    Errors do not stop the run (``allow_errors``): callers inspect the outputs.
+    Figures are drawn as in Jupyter (the inline backend, whatever ``MPLBACKEND`` says here), so
+    the executed notebook shows what a student sees. Errors do not stop the run
+    (``allow_errors``): callers inspect the outputs.
     """
     client = NotebookClient(
         nb,
@@ -57,7 +68,7 @@ def execute_notebook(
         shutdown_kernel="immediate",  # nothing left to save: skip the graceful goodbye
         resources={"metadata": {"path": str(workdir)}},
     )
-    client.execute()
+    client.execute(env={**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"})
     return nb
 
 
@@ -112,9 +123,14 @@ def build_reference(source: Path, out_dir: Path, *, timeout: int = 600) -> Path:
     """
     assignment_id, notebook_id = source.parent.name, source.stem
     target = out_dir / assignment_id / f"{notebook_id}.json"
+    executed = target.with_suffix(".ipynb")
     seed = heldout.course_seed(out_dir)
     key = fingerprint(source, seed)
-    if target.exists() and json.loads(target.read_text()).get("fingerprint") == key:
+    if (
+        target.exists()
+        and executed.exists()
+        and json.loads(target.read_text()).get("fingerprint") == key
+    ):
         return target
 
     nb = nbformat.read(source, as_version=4)
@@ -131,8 +147,17 @@ def build_reference(source: Path, out_dir: Path, *, timeout: int = 600) -> Path:
         if is_test_cell(cell)
     }
     problems = reference_problems(nb) + _seal(cells, seed)
-    if problems:
-        raise EvidenceError(f"{source} cannot serve as the reference:\n  " + "\n  ".join(problems))
     target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, executed)
+    if problems:
+        raise EvidenceError(
+            f"{source} cannot serve as the reference (its run is in {executed}):\n  "
+            + "\n  ".join(problems)
+        )
     target.write_text(json.dumps({"fingerprint": key, "cells": cells}))
     return target
+
+
+def executed_notebook(reference: Path) -> nbformat.NotebookNode:
+    """The executed notebook of the reference run whose records are in ``reference``."""
+    return nbformat.read(reference.with_suffix(".ipynb"), as_version=4)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -86,3 +87,26 @@ def test_repository_notebooks_are_current_and_leak_free():
     assert check(REPO_ROOT) == []
     for path in sorted((REPO_ROOT / "notebooks").glob("*/*.ipynb")):
         assert leaks(nbformat.read(path, as_version=4)) == [], path
+
+
+# The lectures' internal file names (../shared/seeds/000_* to 004_*) and the nicknames they led
+# to: a student has never been given any of them.
+_INTERNAL_LECTURE_NAMES = re.compile(
+    r"\bseed(?:s/| lecture| 00\d)|\blecture 00\d|\b00[0-4]_|Frankfurt lecture|Beibin Li lecture"
+    r"|CS ?231A lecture",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize("assignment_id", assignment_ids())
+def test_student_notebooks_name_lectures_by_title_and_author(assignment_id: str):
+    """Each notebook's introduction names its lectures by title and author, and no cell uses
+    an internal name for one."""
+    nb = nbformat.read(REPO_ROOT / "notebooks" / assignment_id / f"{assignment_id}.ipynb", 4)
+    assert "**Lectures.**" in nb.cells[0].source and "(Yunhui Guo" in nb.cells[0].source
+    named = [
+        f"cell {i}: {m.group(0)!r}"
+        for i, c in enumerate(nb.cells)
+        for m in _INTERNAL_LECTURE_NAMES.finditer(c.source)
+    ]
+    assert not named, f"{assignment_id} names lectures by internal names: {named}"
