@@ -33,10 +33,15 @@ __all__ = [
     "executed_notebook",
     "execute_notebook",
     "fingerprint",
+    "NOTEBOOK_SWITCHES",
     "reference_problems",
 ]
 
 _FINGERPRINT_INPUTS = ("course_utils", "data")
+# Environment variables a student sets to explore with a notebook (05's real roof folder and
+# ImageNet weights). The reference, like every graded run, goes without them (a sandboxed run
+# gets a minimal environment anyway).
+NOTEBOOK_SWITCHES = ("ROOF_FOLDER", "DOWNLOAD_WEIGHTS")
 
 
 def fingerprint(notebook: Path, seed: int = 0) -> str:
@@ -57,7 +62,8 @@ def execute_notebook(
     """Runs ``nb`` in a fresh python3 kernel with ``workdir`` as its working directory.
 
     Figures are drawn as in Jupyter (the inline backend, whatever ``MPLBACKEND`` says here), so
-    the executed notebook shows what a student sees. Errors do not stop the run
+    the executed notebook shows what a student sees; :data:`NOTEBOOK_SWITCHES` are left out of
+    the kernel's environment. Errors do not stop the run
     (``allow_errors``): callers inspect the outputs.
     """
     client = NotebookClient(
@@ -68,7 +74,8 @@ def execute_notebook(
         shutdown_kernel="immediate",  # nothing left to save: skip the graceful goodbye
         resources={"metadata": {"path": str(workdir)}},
     )
-    client.execute(env={**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"})
+    env = {k: v for k, v in os.environ.items() if k not in NOTEBOOK_SWITCHES}
+    client.execute(env={**env, "MPLBACKEND": "module://matplotlib_inline.backend_inline"})
     return nb
 
 

@@ -49,12 +49,14 @@ def _to_numpy(values: Any) -> np.ndarray:
     return np.asarray(values)
 
 
-def plot_history(history: Any) -> Figure:
+def plot_history(history: Any, *, val_label: str = "val") -> Figure:
     """Loss and accuracy per epoch, training and validation side by side.
 
     Args:
         history: a ``course_utils.training.History`` or a dict with lists ``train_loss``,
             ``train_acc`` and optionally ``val_loss``, ``val_acc`` and ``epoch``.
+        val_label: the legend's name for the evaluation data: ``"test"`` when ``fit`` was
+            given the test split, so that the picture does not call it a validation set.
 
     Returns:
         A Figure with two axes: loss (left) and accuracy (right).
@@ -64,10 +66,10 @@ def plot_history(history: Any) -> Figure:
     fig = _new_figure((10, 3.6))
     ax_loss, ax_acc = fig.subplots(1, 2)
     for ax, metric, title in ((ax_loss, "loss", "loss"), (ax_acc, "acc", "accuracy")):
-        for split, style in (("train", "o-"), ("val", "s--")):
+        for split, style, label in (("train", "o-", "train"), ("val", "s--", val_label)):
             values = h.get(f"{split}_{metric}") or []
             if len(values):
-                ax.plot(epochs[: len(values)], values, style, label=split)
+                ax.plot(epochs[: len(values)], values, style, label=label)
         ax.set(xlabel="epoch", title=title)
         ax.grid(alpha=0.3)
         ax.legend()
@@ -318,8 +320,9 @@ def show_attention_maps(
 def plot_position_similarity(pos_embed: Any, grid_shape: tuple[int, int] | None = None) -> Figure:
     """Cosine similarity of each position embedding with all the others, laid out on the grid.
 
-    Panel (r, c) belongs to the patch in row r, column c; its pixels show how similar that
-    patch's position embedding is to the embedding of every other patch, at their places. A
+    Panel (r, c), titled with its patch, belongs to the patch in row r, column c; its pixels show
+    how similar that patch's position embedding is to the embedding of every other patch, at
+    their places. A
     model that has learned the 2-D layout shows a bright spot around each panel's own position
     (Dosovitskiy et al. 2021, figure 7).
 
@@ -352,9 +355,14 @@ def plot_position_similarity(pos_embed: Any, grid_shape: tuple[int, int] | None 
     image = None
     for i, ax in enumerate(axes.reshape(-1)):
         image = ax.imshow(similarity[i].reshape(rows, cols), cmap="viridis", vmin=-1, vmax=1)
+        ax.set_title(f"patch ({i // cols}, {i % cols})", fontsize=6, pad=2)
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle("cosine similarity of position embeddings", fontsize=10)
+    fig.suptitle(
+        "cosine similarity of position embeddings: panel (row, column) compares that patch's "
+        "with every patch's",
+        fontsize=9,
+    )
     fig.colorbar(image, ax=axes, shrink=0.8)
     return fig
 

@@ -51,6 +51,12 @@ def test_plot_history_draws_loss_and_accuracy_side_by_side(with_val):
     np.testing.assert_array_equal(acc_ax.get_lines()[0].get_xdata(), [1, 2, 3])
 
 
+def test_plot_history_names_test_data_as_such():
+    """Evaluation on the test split is labelled "test", not "val"."""
+    fig = plot_history(history(True), val_label="test")
+    assert [line.get_label() for line in fig.axes[0].get_lines()] == ["train", "test"]
+
+
 def test_plot_history_accepts_a_plain_dict():
     """A dict with train_loss/train_acc lists (no epoch key) is plotted against 1..N."""
     fig = plot_history({"train_loss": [0.9, 0.5], "train_acc": [0.5, 0.7]})
@@ -283,7 +289,10 @@ def test_plot_position_similarity_needs_a_grid():
         plot_position_similarity(np.ones((6, 3)))
     with pytest.raises(ValueError, match="holds 4 positions, not 6"):
         plot_position_similarity(np.ones((6, 3)), grid_shape=(2, 2))
-    assert len([a for a in plot_position_similarity(np.eye(6), (2, 3)).axes if a.get_images()]) == 6
+    panels = [a for a in plot_position_similarity(np.eye(6), (2, 3)).axes if a.get_images()]
+    assert [ax.get_title() for ax in panels] == [
+        f"patch ({r}, {c})" for r in range(2) for c in range(3)
+    ]
 
 
 @pytest.mark.parametrize(

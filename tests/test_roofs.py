@@ -334,6 +334,20 @@ def test_split_folder_missing_a_class_is_reported(tmp_path):
     assert "train/" in message and "hipped/" in message and "domes/" in message
 
 
+def test_an_empty_class_folder_in_a_split_is_reported_with_its_path(tmp_path):
+    """val/hipped/ without images would give a validation split with no hipped roof: a warning
+    names the folder, and the images that are there still load."""
+    for split in ("train", "val"):
+        for name in ROOF_CLASSES:
+            (tmp_path / split / name).mkdir(parents=True)
+            if not (split == "val" and name == "hipped"):
+                _save(tmp_path / split / name / "a.png", (30, 30))
+    with pytest.warns(UserWarning, match=r"no readable image in .*val/hipped"):
+        found = load_roof_folder(tmp_path, size=8)
+    assert np.bincount(found["val"][1], minlength=3).tolist() == [1, 1, 0]
+    assert len(found["train"][1]) == 3
+
+
 def test_partial_class_folders_and_missing_root_are_reported(tmp_path):
     """Only some class folders directly under root is an error naming the missing one; a root
     that does not exist raises FileNotFoundError; class folders without images raise too."""

@@ -113,7 +113,11 @@ def _expected(classes: tuple[str, ...]) -> str:
 def _read_images(
     folders: dict[str, Path], classes: tuple[str, ...], size: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Every image under the class folders, centre-cropped to a square and resized to ``size``."""
+    """Every image under the class folders, centre-cropped to a square and resized to ``size``.
+
+    A class folder without a readable image is reported (with its path) when the others have
+    some: the split would silently hold no roof of that class.
+    """
     from PIL import Image, UnidentifiedImageError
 
     images, labels, bad = [], [], []
@@ -144,6 +148,14 @@ def _read_images(
             labels.append(label)
     if bad:
         warnings.warn(f"skipped {len(bad)} unreadable image(s), e.g. {bad[:3]}", stacklevel=3)
+    empty = [str(folders[name]) for k, name in enumerate(classes) if k not in labels]
+    if empty and labels:
+        warnings.warn(
+            f"no readable image in {', '.join(empty)}: this split has no roof of that class, so "
+            "a model cannot learn it (or be measured on it) from here. Add images, or leave the "
+            "split out.",
+            stacklevel=3,
+        )
     X = np.stack(images) if images else np.empty((0, size, size, 3), dtype=np.uint8)
     return X, np.asarray(labels, dtype=np.int64)
 

@@ -1,0 +1,31 @@
+"""Tests for autograder/reference.py's notebook runs: what the reference kernel sees and shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.reference import NOTEBOOK_SWITCHES, execute_notebook
+
+
+def test_reference_run_draws_inline_and_ignores_a_students_switches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Figures come out as pictures whatever MPLBACKEND says in the grader's shell, and the
+    notebooks' own switches (05's real roof folder) never reach the reference kernel."""
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    for name in NOTEBOOK_SWITCHES:
+        monkeypatch.setenv(name, "/somewhere/real")
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                f"import os\nprint([os.environ.get(n) for n in {NOTEBOOK_SWITCHES!r}])"
+            ),
+            nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2])"),
+        ]
+    )
+    execute_notebook(nb, tmp_path, timeout=120)
+    assert nb.cells[0].outputs[0].text.strip() == str([None] * len(NOTEBOOK_SWITCHES))
+    assert any("image/png" in o.get("data", {}) for o in nb.cells[1].outputs)
