@@ -377,8 +377,8 @@ def show_filters(
     """A grid of small filters (convolution kernels, patch-embedding filters, components).
 
     Single-channel filters are drawn with a diverging colour map centred on 0 (each on its own
-    symmetric scale), so positive and negative weights are told apart; 3-channel filters are
-    rescaled to [0, 1] and drawn as RGB.
+    symmetric scale, which the colour bar beside them explains), so positive and negative
+    weights are told apart; 3-channel filters are rescaled to [0, 1] and drawn as RGB.
 
     Args:
         filters: (F, h, w), (F, 1, h, w) or (F, 3, h, w); NumPy or torch.
@@ -388,7 +388,7 @@ def show_filters(
         cmap: colour map for single-channel filters.
 
     Returns:
-        A Figure with one axes per filter.
+        A Figure with one axes per filter (and, for single-channel filters, a colour bar).
     """
     f = _to_numpy(filters).astype(np.float64, copy=False)
     if f.ndim == 4 and f.shape[1] == 1:
@@ -424,6 +424,15 @@ def show_filters(
         if titles is not None:
             ax.set_title(str(titles[i]), fontsize=8)
     fig.tight_layout()
+    if f.ndim == 3:
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colors import Normalize
+
+        bar = fig.colorbar(
+            ScalarMappable(Normalize(-1, 1), cmap), ax=axes[:n].tolist(), ticks=[-1, 0, 1]
+        )
+        bar.ax.set_yticklabels(["\u2212max", "0", "+max"])
+        bar.set_label("weight, on each filter's own scale", fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
