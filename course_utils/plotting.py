@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 __all__ = [
@@ -322,9 +324,8 @@ def plot_position_similarity(pos_embed: Any, grid_shape: tuple[int, int] | None 
 
     Panel (r, c), titled with its patch, belongs to the patch in row r, column c; its pixels show
     how similar that patch's position embedding is to the embedding of every other patch, at
-    their places. A
-    model that has learned the 2-D layout shows a bright spot around each panel's own position
-    (Dosovitskiy et al. 2021, figure 7).
+    their places. A model that has learned the 2-D layout shows a bright spot around each
+    panel's own position (Dosovitskiy et al. 2021, figure 7).
 
     Args:
         pos_embed: (N, D) position embeddings of the N patches in row-major order, without the
@@ -425,9 +426,6 @@ def show_filters(
             ax.set_title(str(titles[i]), fontsize=8)
     fig.tight_layout()
     if f.ndim == 3:
-        from matplotlib.cm import ScalarMappable
-        from matplotlib.colors import Normalize
-
         bar = fig.colorbar(
             ScalarMappable(Normalize(-1, 1), cmap), ax=axes[:n].tolist(), ticks=[-1, 0, 1]
         )
