@@ -146,9 +146,11 @@ def test_mistake_loses_points(sessions, assignment_id: str, mistake: Mistake):
             if not mistake.hidden_only:
                 visible = nbformat.v4.new_code_cell(_released_sources(assignment_id)[grade_id])
                 seen += _errors(session.run(visible, index))
+            if not kept[grade_id] and (seen or mistake.hidden_only):
+                break  # lost points, and the student was told: the later cells add nothing
     finally:
         session.run(nb.cells[answer_index], answer_index)  # back to the reference answer
-    for grade_id in cells:
+    for grade_id in kept:
         index = session.index[grade_id]
         assert _passes(session.run(nb.cells[index], index), reference[grade_id]), (
             f"with the reference answer restored, {grade_id} fails: the harness or the notebook is broken"
