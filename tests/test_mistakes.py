@@ -127,7 +127,7 @@ def sessions(
 @pytest.mark.parametrize(("assignment_id", "mistake"), CASES)
 def test_mistake_loses_points(sessions, assignment_id: str, mistake: Mistake):
     """The mistaken answer loses points in its exercise's test cells, and a visible check
-    already tells the student in words (quizzes aside); the reference answer passes them all."""
+    already tells the student in words (quizzes aside); the reference answer passes the cells run."""
     session, reference = sessions(assignment_id)
     nb = session.nb
     cells = _checked_cells(nb, mistake)
