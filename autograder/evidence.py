@@ -34,6 +34,7 @@ __all__ = [
     "cell_records",
     "compare_records",
     "decode_accuracy",
+    "is_sealed_cell",
     "is_test_cell",
     "load_reference",
 ]
@@ -60,6 +61,11 @@ def is_test_cell(cell: NotebookNode) -> bool:
     """True for an autograded test cell: a graded, locked code cell that is not an answer cell."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def is_sealed_cell(cell: NotebookNode) -> bool:
+    """True for a test cell that scores a trained model on a held-out set (record_predictions)."""
+    return is_test_cell(cell) and "record_predictions(" in str(cell.get("source", ""))
 
 
 def cell_records(cell: NotebookNode) -> tuple[Records, list[str]]:

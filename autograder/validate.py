@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.course import RELEASE_DIR, REPO_ROOT, assignment_ids, source_notebook
-from autograder.evidence import EvidenceError, is_test_cell
+from autograder.evidence import EvidenceError, is_sealed_cell, is_test_cell
 from autograder.grade import grade
 from autograder.sandbox import isolation_problem
 
@@ -31,8 +31,8 @@ def point_problems(nb: nbformat.NotebookNode, assignment_id: str) -> list[str]:
         f"cells of one behaviour each, at most {MAX_CELL_POINTS} points apiece"
         for cell in nb.cells
         if is_test_cell(cell)
+        and not is_sealed_cell(cell)
         and float((meta := cell.metadata.nbgrader).get("points", 0)) > MAX_CELL_POINTS
-        and "record_predictions(" not in cell.source
     ]
 
 

@@ -27,7 +27,13 @@ import tests.mistakes
 import tests.styles
 from autograder import heldout
 from autograder.course import RELEASE_DIR, REPO_ROOT, assignment_ids, source_notebook
-from autograder.evidence import cell_records, compare_records, is_test_cell, load_reference
+from autograder.evidence import (
+    cell_records,
+    compare_records,
+    is_sealed_cell,
+    is_test_cell,
+    load_reference,
+)
 from autograder.reference import build_reference
 from tests.mistakes import Mistake
 from tests.styles import Style
@@ -180,10 +186,8 @@ CHECK_ERRORS = {"AssertionError", "CheckFailed"}
 def exercise_test_cells(nb: nbformat.NotebookNode, answer_cell: str) -> list[str]:
     """The test cells of ``answer_cell``'s exercise: those after it, up to the next answer cell."""
     ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
-    found = []
-    for cell, grade_id in zip(
-        nb.cells[ids.index(answer_cell) + 1 :], ids[ids.index(answer_cell) + 1 :], strict=True
-    ):
+    start, found = ids.index(answer_cell) + 1, []
+    for cell, grade_id in zip(nb.cells[start:], ids[start:], strict=True):
         if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
             break
         if is_test_cell(cell):
@@ -191,20 +195,15 @@ def exercise_test_cells(nb: nbformat.NotebookNode, answer_cell: str) -> list[str
     return found
 
 
-def _sealed(nb: nbformat.NotebookNode, grade_id: str) -> bool:
-    """A trained model's sealed accuracy check (it trains a model: run only when named)."""
-    return "record_predictions(" in nb.cells[_index(nb, grade_id)].source
-
-
-def _index(nb: nbformat.NotebookNode, grade_id: str) -> int:
-    return [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells].index(grade_id)
-
-
 def _checked_cells(nb: nbformat.NotebookNode, mistake: Mistake) -> list[str]:
     """The cells a mistake may lose points in: its exercise's test cells, the sealed accuracy
-    checks only when the mistake names one."""
-    cells = exercise_test_cells(nb, mistake.answer_cell)
-    return [g for g in cells if g == mistake.test_cell or not _sealed(nb, g)]
+    checks (which train a model) only when the mistake names one."""
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+    return [
+        g
+        for g in exercise_test_cells(nb, mistake.answer_cell)
+        if g == mistake.test_cell or not is_sealed_cell(cells[g])
+    ]
 
 
 @functools.cache
@@ -251,7 +250,7 @@ def dependent_test_cells(nb: nbformat.NotebookNode, answer_cell: str) -> list[st
         mentions = any(re.search(rf"(?<![\w.]){re.escape(n)}\b", cell.source) for n in used)
         if meta.get("solution") and cell.cell_type == "code" and mentions:
             used |= _defined_names(cell.source)
-        elif is_test_cell(cell) and mentions and "record_predictions(" not in cell.source:
+        elif is_test_cell(cell) and mentions and not is_sealed_cell(cell):
             found.append(grade_id)
     return found
 
