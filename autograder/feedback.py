@@ -29,6 +29,7 @@ from traitlets.config import Config
 
 __all__ = [
     "CleanTracebacks",
+    "awaits_grading",
     "GetGradesInWords",
     "clean_output",
     "clean_traceback",
@@ -235,6 +236,12 @@ class CleanTracebacks(NbGraderPreprocessor):
         return cell, resources
 
 
+def awaits_grading(grade: Any) -> bool:
+    """Has a person still to grade this nbgrader Grade? nbgrader keeps ``needs_manual_grade``
+    set, for review, once a re-grade meets a manual score: that cell is graded."""
+    return bool(grade.needs_manual_grade) and grade.manual_score is None
+
+
 class GetGradesInWords(GetGrades):
     """nbgrader's ``GetGrades``, which also marks the cells a person has still to grade.
 
@@ -258,7 +265,7 @@ class GetGradesInWords(GetGrades):
             self.assignment_id,
             self.student_id,
         )
-        awaiting = bool(grade.needs_manual_grade) and grade.manual_score is None
+        awaiting = awaits_grading(grade)
         cell.metadata.nbgrader["awaiting_grading"] = awaiting
         if awaiting:
             self._awaiting_points += float(grade.max_score or 0.0)

@@ -43,6 +43,7 @@ from tqdm.auto import tqdm
 from autograder import heldout
 from autograder.canonical import canonicalize
 from autograder.course import REPO_ROOT, assignment_ids, ensure_scripts_on_path, source_notebook
+from autograder.feedback import awaits_grading
 from autograder.nbgrader_config import course_config
 from autograder.reference import build_reference
 from autograder.sandbox import (
@@ -460,9 +461,7 @@ def _read_scores(course: Course, outcome: Outcome) -> None:
             messages = _cell_messages(autograded / f"{notebook.name}.ipynb")
             for g in notebook.grades:
                 score, max_score = float(g.score), float(g.max_score)
-                # nbgrader keeps needs_manual_grade set, for review, once a re-grade meets a
-                # manual score: that cell is graded (as the HTML feedback says, autograder.feedback)
-                awaiting = g.needs_manual_grade and g.manual_score is None
+                awaiting = awaits_grading(g)  # the same rule as the HTML feedback's
                 if awaiting:
                     pending += max_score
                 elif score < max_score:
