@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 # sent 1,260 in 67 s and failed once in CI. With one refresh every 5 s (tqdm reads TQDM_*
 # defaults from the environment) it sends 136.
 os.environ.setdefault("TQDM_MININTERVAL", "5")
+# Reference runs go to the repository's own cache (git ignores it), never to the user's cache
+# folder: autograder.reference.default_cache reads this.
+os.environ["AUTOGRADER_REFERENCE_CACHE"] = str(Path(__file__).parent / ".autograder" / "reference")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -92,6 +92,7 @@ def _grade(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         limits=limits,
         shard=args.shard,
+        reference_dir=Path(args.reference_cache) if args.reference_cache else None,
         progress=True,
         sandbox=not args.no_sandbox,
         show_hidden_tests=args.show_hidden_tests,
@@ -199,6 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_shard,
         default=None,
         help="grade only shard K of N of the students, e.g. 2/4",
+    )
+    p.add_argument(
+        "--reference-cache",
+        default=None,
+        metavar="DIR",
+        help="where the reference solutions' runs are kept between grading runs and reused while "
+        "the course is unchanged (default: $AUTOGRADER_REFERENCE_CACHE, else reference/ in your "
+        "cache folder, ~/.cache/nn-architectures-course/ on Linux)",
     )
     p.add_argument("--no-sandbox", action="store_true", help=_NO_SANDBOX_HELP)
     p.add_argument(

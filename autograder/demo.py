@@ -95,6 +95,7 @@ def run_demo(dest: Path, *, jobs: int | None = None, sandbox: bool = True) -> li
         submissions,
         dest / "graded",
         root=course,
+        reference_dir=dest / "reference",
         jobs=jobs,
         limits=limits,
         progress=True,

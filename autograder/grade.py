@@ -5,8 +5,9 @@ The pipeline, one small step each:
 1. :func:`open_submissions` and :func:`find_submissions` read the submissions (a folder, a zip,
    or nbgrader's ``submitted/`` layout), never writing to them; ``--shard K/N`` keeps a
    deterministic share of the students.
-2. :func:`prepare_course` lays out an nbgrader course in ``OUT/course``, registers every
-   assignment in ``OUT/gradebook.db`` and builds the reference evidence.
+2. :func:`prepare_course` lays out an nbgrader course in ``OUT/course``, registers the
+   assignments the class handed in (:func:`handed_in`) in ``OUT/gradebook.db`` and builds their
+   reference evidence, or finds it in the reference cache.
 3. :func:`execute_one` (in parallel, ``jobs`` at a time) validates a submission, rebuilds it
    around the source notebook (:mod:`autograder.canonical`) and runs it in its own bubblewrap
    sandbox with time, memory, process, file and output limits (:mod:`autograder.sandbox`).
@@ -45,7 +46,7 @@ from autograder.canonical import canonicalize
 from autograder.course import REPO_ROOT, assignment_ids, ensure_scripts_on_path, source_notebook
 from autograder.feedback import awaits_grading
 from autograder.nbgrader_config import course_config
-from autograder.reference import build_reference
+from autograder.reference import build_reference, default_cache
 from autograder.sandbox import (
     INSTALL_HINT,
     Limits,
@@ -67,6 +68,7 @@ __all__ = [
     "export",
     "find_submissions",
     "grade",
+    "handed_in",
     "in_shard",
     "merge",
     "open_submissions",
@@ -203,6 +205,40 @@ def _inside(path: Path, folder: Path) -> bool:
     )
 
 
+def _student_folders(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "__")))
+
+
+def _handed_in_path(home: Path, assignment_id: str) -> Path | None:
+    """``<student>/<assignment>.ipynb`` or, in nbgrader's layout, ``<student>/<assignment>/<assignment>.ipynb``."""
+    candidates = [home / f"{assignment_id}.ipynb", home / assignment_id / f"{assignment_id}.ipynb"]
+    return next((p for p in candidates if p.is_file() or p.is_symlink()), None)
+
+
+def handed_in(folder: Path, assignments: Iterable[str]) -> list[str]:
+    """The assignments, in course order, that at least one student of ``folder`` handed in.
+
+    Raises:
+        GradingError: nobody handed in any of them; the message lists the notebooks found.
+    """
+    homes = _student_folders(folder)
+    ids = [a for a in assignments if any(_handed_in_path(h, a) for h in homes)]
+    if not ids:
+        found = sorted(
+            p.relative_to(folder).as_posix()
+            for h in homes
+            for p in h.rglob("*.ipynb")
+            if ".ipynb_checkpoints" not in p.parts
+        )
+        raise GradingError(
+            f"{folder} holds no notebook named after an assignment of the course "
+            f"({', '.join(assignments)}), expected <student_id>/<assignment>.ipynb"
+            + (f"; found {', '.join(found[:5])}{' ...' if len(found) > 5 else ''}" if found else "")
+            + ". Rename the notebooks, or name the assignment with --assignment to grade them as missing"
+        )
+    return ids
+
+
 def find_submissions(
     folder: Path, assignments: Iterable[str], problems: dict[str, str] | None = None
 ) -> list[Submission]:
@@ -213,10 +249,7 @@ def find_submissions(
     makes every assignment of those students invalid, with the reason.
     """
     problems = problems or {}
-    students = sorted(
-        {p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))}
-        | set(problems)
-    )
+    students = sorted({p.name for p in _student_folders(folder)} | set(problems))
     if not students:
         raise GradingError(
             f"{folder} holds no student folders (expected <student_id>/<assignment>.ipynb)"
@@ -230,11 +263,7 @@ def find_submissions(
                     Submission(student_id, assignment_id, None, invalid=problems[student_id])
                 )
                 continue
-            candidates = [
-                home / f"{assignment_id}.ipynb",
-                home / assignment_id / f"{assignment_id}.ipynb",
-            ]
-            path = next((p for p in candidates if p.is_file() or p.is_symlink()), None)
+            path = _handed_in_path(home, assignment_id)
             note = invalid = ""
             if path is not None and not _inside(path, folder):
                 invalid = f"{path.relative_to(folder)} is a symbolic link: hand in the notebook file itself"
@@ -267,13 +296,15 @@ def prepare_course(
     reference_dir: Path | None = None,
     *,
     show_hidden_tests: bool = False,
+    reference_timeout: int = Limits.cell_seconds,
 ) -> Course:
     """Creates ``out/course`` and ``out/gradebook.db`` for the given assignments.
 
-    Reference evidence goes to ``reference_dir`` (default ``out/reference``); files there are
-    reused while their fingerprint is current.
+    Reference evidence goes to ``reference_dir`` (default :func:`autograder.reference.default_cache`);
+    files there are reused while their fingerprint is current. ``reference_timeout`` is the
+    reference run's limit per cell.
     """
-    reference_dir = reference_dir or out / "reference"
+    reference_dir = reference_dir or default_cache()
     course = Course(
         root=out / "course",
         db_path=out / "gradebook.db",
@@ -292,7 +323,7 @@ def prepare_course(
             raise GradingError(
                 f"nbgrader could not register {assignment_id}:\n{result.get('error') or result.get('log')}"
             )
-        build_reference(target / source.name, course.reference_dir)
+        build_reference(target / source.name, course.reference_dir, timeout=reference_timeout)
     return course
 
 
@@ -614,9 +645,8 @@ def grade(
     machine that cannot sandbox them is a :class:`GradingError` before anything runs.
     ``show_hidden_tests`` keeps the hidden tests' source in the HTML feedback.
     """
-    ids = assignments or assignment_ids(root)
     limits = limits or Limits()
-    for assignment_id in ids:
+    for assignment_id in assignments or []:
         source_notebook(assignment_id, root)  # unknown ids fail before any work
     out = _writable(out)
     if not submissions.exists():
@@ -627,10 +657,19 @@ def grade(
             "--no-sandbox runs submissions unconfined (trusted submissions only)"
         )
     folder, problems = open_submissions(submissions.resolve(), out / ".submissions")
+    # Only what the class handed in: no reference runs and no "missing" rows for the rest.
+    ids = assignments or handed_in(folder, assignment_ids(root))
     found = find_submissions(folder, ids, problems)
     if shard:
         found = [s for s in found if in_shard(s.student_id, shard)]
-    course = prepare_course(out, ids, root, reference_dir, show_hidden_tests=show_hidden_tests)
+    course = prepare_course(
+        out,
+        ids,
+        root,
+        reference_dir,
+        show_hidden_tests=show_hidden_tests,
+        reference_timeout=limits.cell_seconds,
+    )
     readonly, hidden = sandbox_paths()
     private = private_folders(root, out, submissions.resolve(), course.reference_dir.resolve())
     isolation = Sandbox(sandbox, readonly, (*hidden, *private))

@@ -3,10 +3,11 @@
 The source notebook (``solutions/<id>/<id>.ipynb``) is executed once in a trusted kernel; the
 records of every test cell are saved as ``<dir>/<assignment_id>/<notebook_id>.json``, and the
 executed notebook beside it (``<notebook_id>.ipynb``: what the reference run showed, for the
-instructor to read when it fails and for the tests that check its figures). Files are
-cached by a fingerprint of everything the run depends on (the notebook, ``course_utils``, the
-bundled data, the held-out seed), so grading a class costs one extra notebook run, not one per
-student. The reference kernel, like a student's, sees held-out images only: the labels of each
+tests that check its figures; a run that fails goes to ``<notebook_id>.failed.ipynb``, for the
+instructor to read). Files are cached by a fingerprint of everything the run depends on (the
+notebook, ``course_utils``, the bundled data, the held-out seed) in a folder that outlasts one
+grading run (:func:`default_cache`), so a course's reference runs once, not once per class or
+per student. The reference kernel, like a student's, sees held-out images only: the labels of each
 sealed accuracy check are added to its record here (:mod:`autograder.heldout`).
 """
 
@@ -16,12 +17,14 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import nbformat
+import platformdirs
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from autograder import heldout
 from autograder.course import REPO_ROOT
@@ -29,7 +32,9 @@ from autograder.evidence import EvidenceError, cell_records, decode_accuracy, is
 from course_utils.checks import encode_value
 
 __all__ = [
+    "CACHE_ENV",
     "build_reference",
+    "default_cache",
     "executed_notebook",
     "execute_notebook",
     "fingerprint",
@@ -37,11 +42,28 @@ __all__ = [
     "reference_problems",
 ]
 
+CACHE_ENV = "AUTOGRADER_REFERENCE_CACHE"
 _FINGERPRINT_INPUTS = ("course_utils", "data")
 # Environment variables a student sets to explore with a notebook (05's real roof folder and
 # ImageNet weights). The reference, like every graded run, goes without them (a sandboxed run
 # gets a minimal environment anyway).
 NOTEBOOK_SWITCHES = ("ROOF_FOLDER", "DOWNLOAD_WEIGHTS")
+
+
+def default_cache() -> Path:
+    """Where reference runs are kept when ``grade`` is given no ``--reference-cache``:
+    ``$AUTOGRADER_REFERENCE_CACHE``, else ``reference/`` in the user's cache folder
+    (``~/.cache/nn-architectures-course/`` on Linux)."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    return platformdirs.user_cache_path("nn-architectures-course") / "reference"
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Two grading runs may share a cache: neither ever reads half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def fingerprint(notebook: Path, seed: int = 0) -> str:
@@ -57,14 +79,19 @@ def fingerprint(notebook: Path, seed: int = 0) -> str:
 
 
 def execute_notebook(
-    nb: nbformat.NotebookNode, workdir: Path, *, timeout: int = 600
+    nb: nbformat.NotebookNode,
+    workdir: Path,
+    *,
+    timeout: int = 600,
+    on_cell_start: Callable[[int], object] | None = None,
 ) -> nbformat.NotebookNode:
     """Runs ``nb`` in a fresh python3 kernel with ``workdir`` as its working directory.
 
     Figures are drawn as in Jupyter (the inline backend, whatever ``MPLBACKEND`` says here), so
     the executed notebook shows what a student sees; :data:`NOTEBOOK_SWITCHES` are left out of
     the kernel's environment. Errors do not stop the run
-    (``allow_errors``): callers inspect the outputs.
+    (``allow_errors``): callers inspect the outputs. ``on_cell_start`` gets each cell's index
+    as it starts.
     """
     client = NotebookClient(
         nb,
@@ -74,9 +101,15 @@ def execute_notebook(
         shutdown_kernel="immediate",  # nothing left to save: skip the graceful goodbye
         resources={"metadata": {"path": str(workdir)}},
     )
+    if on_cell_start:
+        client.on_cell_start = lambda cell, cell_index: on_cell_start(cell_index)
     env = {k: v for k, v in os.environ.items() if k not in NOTEBOOK_SWITCHES}
     client.execute(env={**env, "MPLBACKEND": "module://matplotlib_inline.backend_inline"})
     return nb
+
+
+def _grade_id(cell: nbformat.NotebookNode) -> str:
+    return cell.metadata.get("nbgrader", {}).get("grade_id", "?")
 
 
 def reference_problems(nb: nbformat.NotebookNode) -> list[str]:
@@ -85,7 +118,7 @@ def reference_problems(nb: nbformat.NotebookNode) -> list[str]:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
+        grade_id = _grade_id(cell)
         for output in cell.outputs:
             if output.output_type == "error":
                 problems.append(f"cell '{grade_id}' raised {output.ename}: {output.evalue}")
@@ -126,7 +159,9 @@ def build_reference(source: Path, out_dir: Path, *, timeout: int = 600) -> Path:
     held-out seed is the one kept in ``out_dir`` (see :func:`autograder.heldout.course_seed`).
 
     Raises:
-        EvidenceError: the reference solution fails its own tests or a test cell records nothing.
+        EvidenceError: the reference solution fails its own tests, a test cell records nothing or
+            the run stops (a cell past ``timeout`` seconds, a dead kernel). The message is one
+            line: the assignment, the cell and what to do.
     """
     assignment_id, notebook_id = source.parent.name, source.stem
     target = out_dir / assignment_id / f"{notebook_id}.json"
@@ -141,13 +176,23 @@ def build_reference(source: Path, out_dir: Path, *, timeout: int = 600) -> Path:
         return target
 
     nb = nbformat.read(source, as_version=4)
+    started: list[int] = []  # the cells begun, in order: the last one is where a run stopped
     with tempfile.TemporaryDirectory(prefix="reference-") as tmp:
         workdir = Path(tmp)
         heldout.prepare_workdir(source.parent, nb, workdir, seed)
         try:
-            execute_notebook(nb, workdir, timeout=timeout)
-        except CellExecutionError as exc:  # a timeout: allow_errors covers the rest
-            raise EvidenceError(f"{source}: the reference run failed: {exc}") from exc
+            execute_notebook(nb, workdir, timeout=timeout, on_cell_start=started.append)
+        except (CellTimeoutError, DeadKernelError, CellExecutionError) as exc:
+            # allow_errors covers a cell that raises; these stop the whole run.
+            cell = _grade_id(nb.cells[started[-1]]) if started else "?"
+            what = (
+                f"ran past the {timeout} s cell limit in cell '{cell}': grade on a less busy "
+                "machine or raise the limit with --timeout"
+                if isinstance(exc, CellTimeoutError)
+                else f"stopped in cell '{cell}' ({type(exc).__name__}): run the notebook in "
+                "Jupyter to see why"
+            )
+            raise EvidenceError(f"the reference solution of {assignment_id} {what}") from exc
     cells: dict[str, Any] = {
         cell.metadata.nbgrader["grade_id"]: cell_records(cell)[0]
         for cell in nb.cells
@@ -155,13 +200,18 @@ def build_reference(source: Path, out_dir: Path, *, timeout: int = 600) -> Path:
     }
     problems = reference_problems(nb) + _seal(cells, seed)
     target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, executed)
+    failed = target.with_suffix(".failed.ipynb")
     if problems:
+        nbformat.write(nb, failed)
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise EvidenceError(
-            f"{source} cannot serve as the reference (its run is in {executed}):\n  "
-            + "\n  ".join(problems)
+            f"the reference solution of {assignment_id} cannot serve as the reference: "
+            f"{problems[0].splitlines()[0]}{more}. Fix solutions/{assignment_id}/{source.name} "
+            f"until it passes its own tests (its run is in {failed})"
         )
-    target.write_text(json.dumps({"fingerprint": key, "cells": cells}))
+    _write_atomically(executed, nbformat.writes(nb))
+    _write_atomically(target, json.dumps({"fingerprint": key, "cells": cells}))
+    failed.unlink(missing_ok=True)
     return target
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from autograder.demo import make_demo_course
 from autograder.grade import Outcome, grade
+from autograder.reference import default_cache
 from autograder.sandbox import isolation_problem
 
 
@@ -42,3 +43,14 @@ def grade_tiny(
         reference_dir=tmp_path_factory.mktemp("tiny-reference"),
         sandbox=isolation_problem() is None,  # elsewhere the sandbox's own tests skip, saying why
     )
+
+
+@pytest.fixture(scope="session")
+def reference_cache() -> Path:
+    """Where the course's reference runs are kept between test runs: ``.autograder/reference``
+    (set in the root conftest.py; git ignores it).
+
+    Each run is reused while its notebook, course_utils and data are unchanged (see
+    ``autograder.reference.fingerprint``), so a clean clone, as in CI, executes each solution once.
+    """
+    return default_cache()

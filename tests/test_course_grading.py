@@ -13,7 +13,6 @@ from autograder.course import REPO_ROOT, assignment_ids
 from autograder.demo import solved
 from autograder.grade import grade
 from autograder.sandbox import isolation_problem
-from tests.test_mistakes import REFERENCE_CACHE
 
 pytestmark = pytest.mark.grading
 
@@ -75,7 +74,7 @@ def _forger(assignment_id: str) -> nbformat.NotebookNode:
 
 
 @pytest.fixture(scope="module")
-def class_results(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def class_results(tmp_path_factory: pytest.TempPathFactory, reference_cache: Path) -> dict:
     """Grades a simulated class for every assignment in one run of the grader."""
     subs = tmp_path_factory.mktemp("submissions")
     wrong_cells: dict[str, str] = {}
@@ -98,7 +97,7 @@ def class_results(tmp_path_factory: pytest.TempPathFactory) -> dict:
             (subs / student).mkdir(exist_ok=True)
             nbformat.write(nb, subs / student / f"{assignment_id}.ipynb")
     out = tmp_path_factory.mktemp("out")
-    outcomes = grade(subs, out, reference_dir=REFERENCE_CACHE, sandbox=isolation_problem() is None)
+    outcomes = grade(subs, out, reference_dir=reference_cache, sandbox=isolation_problem() is None)
     return {
         "outcomes": {(o.student_id, o.assignment_id): o for o in outcomes},
         "wrong_cells": wrong_cells,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -11,8 +13,17 @@ import pytest
 
 from autograder.cli import main
 from autograder.course import REPO_ROOT
-from autograder.demo import solved
-from autograder.grade import GRADE_FIELDS, SCORE_FIELDS, Course, Outcome, write_feedback
+from autograder.demo import DEMO_SOURCE, make_demo_course, solved
+from autograder.grade import (
+    GRADE_FIELDS,
+    SCORE_FIELDS,
+    Course,
+    GradingError,
+    Outcome,
+    grade,
+    write_feedback,
+)
+from autograder.sandbox import isolation_problem
 
 pytestmark = pytest.mark.grading
 
@@ -398,3 +409,105 @@ def test_feedback_that_nbgrader_cannot_write_is_reported(tmp_path: Path, monkeyp
         "warning: no HTML feedback for s01 / tiny: TemplateNotFound: in_words.html.j2"
         in capsys.readouterr().err
     )
+
+
+def _course_of_two(tmp_path: Path) -> Path:
+    """The demo course with a second assignment, ``tiny2``, a copy of ``tiny``."""
+    root = make_demo_course(tmp_path / "course")
+    second = tmp_path / "tiny2.ipynb"
+    shutil.copy(DEMO_SOURCE, second)
+    return make_demo_course(root, second)
+
+
+def test_only_what_the_class_handed_in_is_graded(tmp_path: Path):
+    """No reference run and no rows for an assignment nobody handed in; "missing" only for the
+    student who lacks one that classmates handed in; a second run reuses the reference cache."""
+    course = _course_of_two(tmp_path)
+    subs, cache = tmp_path / "subs", tmp_path / "cache"
+    run = functools.partial(
+        grade, subs, root=course, reference_dir=cache, sandbox=isolation_problem() is None
+    )
+    _write_class(subs, course, {"a": {}, "b": {}})
+    outcomes = run(tmp_path / "out1")
+    assert [(o.student_id, o.assignment_id, o.status) for o in outcomes] == [
+        ("a", "tiny", "graded"),
+        ("b", "tiny", "graded"),
+    ]
+    assert sorted(p.name for p in cache.iterdir() if p.is_dir()) == ["tiny"]
+    with open(tmp_path / "out1" / "grades.csv") as f:
+        assert {r["assignment_id"] for r in csv.DictReader(f)} == {"tiny"}
+
+    reference = cache / "tiny" / "tiny.json"
+    built = reference.stat().st_mtime_ns
+    nbformat.write(solved(course, "tiny2"), subs / "a" / "tiny2.ipynb")
+    outcomes = run(tmp_path / "out2")
+    assert [(o.student_id, o.assignment_id, o.status) for o in outcomes] == [
+        ("a", "tiny", "graded"),
+        ("a", "tiny2", "graded"),
+        ("b", "tiny", "graded"),
+        ("b", "tiny2", "missing"),
+    ]
+    assert reference.stat().st_mtime_ns == built  # a new OUT folder, the same reference run
+
+
+def test_a_class_with_no_notebook_of_the_course_is_an_instructor_error(tmp_path: Path):
+    """Misnamed notebooks everywhere: exit 2 naming what was found, no empty gradebook."""
+    (tmp_path / "subs" / "s1").mkdir(parents=True)
+    (tmp_path / "subs" / "s1" / "tiny (1).ipynb").write_text("{}")
+    with pytest.raises(GradingError, match=r"found s1/tiny \(1\)\.ipynb\. Rename"):
+        grade(tmp_path / "subs", tmp_path / "out", root=make_demo_course(tmp_path / "c"))
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ("return x * x", "return x + x"),
+            "the reference solution of tiny cannot serve as the reference: cell 'test_square' "
+            "raised CheckFailed: square: 2 of 2 value(s) differ. (and 1 more). Fix "
+            "solutions/tiny/tiny.ipynb until it passes its own tests",
+        ),
+        (
+            (
+                '    """Elementwise square of an ndarray."""',
+                '    """Elementwise square."""\n    import time\n\n    time.sleep(60)',
+            ),
+            "the reference solution of tiny ran past the 3 s cell limit in cell 'test_square': "
+            "grade on a less busy machine or raise the limit with --timeout",
+        ),
+    ],
+    ids=["fails its test", "hangs"],
+)
+def test_a_broken_reference_ends_the_run_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, change, expected
+):
+    """The CLI exits 2 with one line naming the assignment, the cell and what to do."""
+    import autograder.cli as cli
+
+    course = make_demo_course(tmp_path / "course")
+    path = course / "solutions" / "tiny" / "tiny.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "square":
+            assert change[0] in cell.source
+            cell.source = cell.source.replace(*change)
+    nbformat.write(nb, path)
+    subs = _write_class(tmp_path / "subs", course, {"a": {}})
+    monkeypatch.setattr(
+        cli, "grade", functools.partial(grade, root=course, sandbox=isolation_problem() is None)
+    )
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    argv = [
+        "grade",
+        str(subs),
+        "--out",
+        str(out),
+        "--timeout",
+        "3",
+        "--reference-cache",
+        str(cache),
+    ]
+    assert main(argv) == 2
+    assert cache.is_dir() and not (out / "grades.csv").exists()  # the cache that was named
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {expected}") and err.count("\n") == 1, err

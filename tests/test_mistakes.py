@@ -40,8 +40,6 @@ from tests.styles import Style
 
 pytestmark = pytest.mark.grading
 
-REFERENCE_CACHE = REPO_ROOT / ".autograder" / "reference"
-
 
 def _modules(package):
     for info in pkgutil.iter_modules(package.__path__):
@@ -108,7 +106,7 @@ class NotebookSession:
 
 @pytest.fixture(scope="module")
 def sessions(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, reference_cache: Path
 ) -> Iterator[Callable[[str], tuple[NotebookSession, dict]]]:
     """Opens one kernel per notebook, lazily, in a working folder laid out as the grader's."""
     opened: dict[str, tuple[NotebookSession, dict]] = {}
@@ -116,10 +114,10 @@ def sessions(
     def get(assignment_id: str) -> tuple[NotebookSession, dict]:
         if assignment_id not in opened:
             source = source_notebook(assignment_id)
-            reference = load_reference(build_reference(source, REFERENCE_CACHE))
+            reference = load_reference(build_reference(source, reference_cache))
             workdir = tmp_path_factory.mktemp(assignment_id)
             session = NotebookSession(source, workdir)
-            seed = heldout.course_seed(REFERENCE_CACHE)
+            seed = heldout.course_seed(reference_cache)
             heldout.prepare_workdir(source.parent, session.nb, workdir, seed)
             opened[assignment_id] = (session, reference)
         return opened[assignment_id]

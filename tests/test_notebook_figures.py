@@ -1,25 +1,24 @@
 """Does every cell of a solution notebook that draws leave a picture in its outputs?
 
 A course_utils.plotting helper returns a figure that is not on screen: a cell must end with it
-or pass it to display(), and a `plt.show()` after it shows nothing. nbval runs the notebooks
-but checks no output, so this test reads the reference run's executed notebook (one execution
-serves grading tests and this one).
+or pass it to display(), and a `plt.show()` after it shows nothing. The test reads the
+reference run's executed notebook (one execution serves this test, tests/test_solutions.py and
+the grading tests).
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograder.course import REPO_ROOT, assignment_ids, source_notebook
+from autograder.course import assignment_ids, source_notebook
 from autograder.reference import build_reference, executed_notebook
 from course_utils import plotting
 
 pytestmark = pytest.mark.grading
-
-REFERENCE_CACHE = REPO_ROOT / ".autograder" / "reference"
 
 # A call that makes a figure: a plotting helper of the course, or pyplot's own.
 _DRAWS = re.compile(
@@ -53,9 +52,9 @@ def test_a_plt_show_after_a_helper_counts_as_drawing():
 
 
 @pytest.mark.parametrize("assignment_id", assignment_ids())
-def test_every_drawing_cell_shows_a_picture(assignment_id: str):
+def test_every_drawing_cell_shows_a_picture(assignment_id: str, reference_cache: Path):
     source = source_notebook(assignment_id)
-    nb = executed_notebook(build_reference(source, REFERENCE_CACHE))
+    nb = executed_notebook(build_reference(source, reference_cache))
     blank = [
         f"cell {i} ({c.metadata.get('nbgrader', {}).get('grade_id', 'no id')})"
         for i, c in drawing_cells(nb)

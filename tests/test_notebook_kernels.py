@@ -1,4 +1,4 @@
-"""The kernels that nbval starts for the notebook runs (settings in the root conftest.py)."""
+"""Kernels started for notebook runs, by nbval or a reference run (settings in the root conftest.py)."""
 
 from __future__ import annotations
 
