@@ -13,7 +13,14 @@ from autograder.course import REPO_ROOT
 from autograder.demo import run_demo
 from autograder.evidence import EvidenceError
 from autograder.grade import GradingError, Outcome, grade, merge, summary
-from autograder.sandbox import Limits, isolation_description
+from autograder.sandbox import (
+    CELL_FACTOR,
+    CELL_FLOOR,
+    NOTEBOOK_FACTOR,
+    NOTEBOOK_FLOOR,
+    Limits,
+    isolation_description,
+)
 from autograder.validate import validate
 
 __all__ = ["build_parser", "main"]
@@ -174,14 +181,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--timeout",
         type=int,
-        default=defaults.cell_seconds,
-        help="seconds one cell may run (default %(default)s)",
+        default=None,
+        metavar="SECONDS",
+        help=f"seconds any cell may run, the reference run's included (default: {CELL_FACTOR} "
+        f"times what the cell took in the reference run, at least {CELL_FLOOR}; a cell the "
+        "reference lacks gets the limit of its longest cell)",
     )
     p.add_argument(
         "--notebook-timeout",
         type=int,
-        default=defaults.notebook_seconds,
-        help="seconds one notebook may run (default %(default)s)",
+        default=None,
+        metavar="SECONDS",
+        help=f"seconds one notebook may run (default: {NOTEBOOK_FACTOR} times the reference "
+        f"run, at least {NOTEBOOK_FLOOR})",
     )
     p.add_argument(
         "--memory",

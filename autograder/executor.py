@@ -1,6 +1,8 @@
 """Runs one notebook inside the grading sandbox and saves its outputs after every cell.
 
-``python -m autograder.executor OUT --cell-timeout S --output-cap BYTES < notebook.ipynb``
+``python -m autograder.executor OUT --cell-limits S0,S1,... --output-cap BYTES < notebook.ipynb``
+
+``--cell-limits`` gives each cell's time limit in seconds, in the notebook's cell order.
 
 This process and the kernel it starts are the only things a submission touches; the grader
 (:mod:`autograder.sandbox`) watches them from outside for the notebook's wall-clock and memory
@@ -109,23 +111,23 @@ def _responsive(client: LimitedClient) -> bool:
     return not client.timed_out
 
 
-def run_notebook(nb: NotebookNode, dst: Path, *, cell_timeout: int, output_cap: int) -> str:
-    """Executes ``nb`` cell by cell, saving its outputs to ``dst``; returns the final status."""
+def _timeout_error(seconds: int) -> dict[str, Any]:
+    text = f"this cell ran for more than {seconds} s and was interrupted"
+    return {"ename": _TIMEOUT_ENAME, "evalue": text, "traceback": [f"{_TIMEOUT_ENAME}: {text}"]}
+
+
+def run_notebook(nb: NotebookNode, dst: Path, *, cell_limits: list[int], output_cap: int) -> str:
+    """Executes ``nb`` cell by cell, saving its outputs to ``dst``; returns the final status.
+
+    ``cell_limits[i]`` is cell i's time limit in seconds.
+    """
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     client = LimitedClient(
         nb,
         output_cap=output_cap,
-        timeout=cell_timeout,
         interrupt_on_timeout=True,
-        error_on_timeout={
-            "ename": _TIMEOUT_ENAME,
-            "evalue": f"this cell ran for more than {cell_timeout} s and was interrupted",
-            "traceback": [
-                f"{_TIMEOUT_ENAME}: this cell ran for more than {cell_timeout} s and was interrupted"
-            ],
-        },
         allow_errors=True,
         shutdown_kernel="immediate",  # nothing left to save: skip the graceful goodbye
         kernel_name="python3",
@@ -139,13 +141,18 @@ def run_notebook(nb: NotebookNode, dst: Path, *, cell_timeout: int, output_cap: 
                 continue
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", f"#{index}")
             client.timed_out = False
+            client.timeout = cell_limits[index]
+            client.error_on_timeout = _timeout_error(cell_limits[index])
             try:
                 client.execute_cell(cell, index)
             except DeadKernelError:
                 status, message = "crashed", f"the kernel died while running cell {grade_id}"
                 break
             if client.timed_out:
-                status, message = "timeout", f"cell {grade_id} ran longer than {cell_timeout} s"
+                status, message = (
+                    "timeout",
+                    f"cell {grade_id} ran longer than {cell_limits[index]} s",
+                )
                 if not _responsive(client):
                     message += " and ignored the interrupt: the kernel was stopped there"
                     break
@@ -159,7 +166,12 @@ def run_notebook(nb: NotebookNode, dst: Path, *, cell_timeout: int, output_cap: 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dst", type=Path, help="where the outputs go (JSON)")
-    parser.add_argument("--cell-timeout", type=int, required=True)
+    parser.add_argument(
+        "--cell-limits",
+        type=lambda text: [int(s) for s in text.split(",")],
+        required=True,
+        help="each cell's time limit in seconds, comma-separated, in cell order",
+    )
     parser.add_argument("--output-cap", type=int, required=True)
     args = parser.parse_args(argv)
     _undumpable()
@@ -168,7 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    run_notebook(nb, args.dst, cell_timeout=args.cell_timeout, output_cap=args.output_cap)
+    if len(args.cell_limits) != len(nb.cells):
+        parser.error(f"--cell-limits has {len(args.cell_limits)} values for {len(nb.cells)} cells")
+    run_notebook(nb, args.dst, cell_limits=args.cell_limits, output_cap=args.output_cap)
     return 0
 
 

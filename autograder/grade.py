@@ -24,6 +24,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import math
 import os
 import shutil
 import sys
@@ -46,9 +47,14 @@ from autograder.canonical import canonicalize
 from autograder.course import REPO_ROOT, assignment_ids, ensure_scripts_on_path, source_notebook
 from autograder.feedback import awaits_grading
 from autograder.nbgrader_config import course_config
-from autograder.reference import build_reference, default_cache
+from autograder.reference import build_reference, default_cache, reference_seconds
 from autograder.sandbox import (
+    CELL_FACTOR,
+    CELL_FLOOR,
     INSTALL_HINT,
+    NOTEBOOK_FACTOR,
+    NOTEBOOK_FLOOR,
+    REFERENCE_CELL_SECONDS,
     Limits,
     isolation_problem,
     read_regular_file,
@@ -76,6 +82,7 @@ __all__ = [
     "score_one",
     "sandbox_paths",
     "summary",
+    "time_limits",
     "write_feedback",
 ]
 
@@ -127,6 +134,8 @@ class Course:
     heldout_seed: int = 0
     # the HTML feedback keeps the hidden tests' source (an instructor's choice; off by default)
     show_hidden_tests: bool = False
+    # how long each cell of each assignment's reference run took: assignment -> grade_id -> s
+    reference_seconds: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def api(self, *, execute: bool = False) -> NbGraderAPI:
         ensure_scripts_on_path()
@@ -296,15 +305,16 @@ def prepare_course(
     reference_dir: Path | None = None,
     *,
     show_hidden_tests: bool = False,
-    reference_timeout: int = Limits.cell_seconds,
+    limits: Limits | None = None,
 ) -> Course:
     """Creates ``out/course`` and ``out/gradebook.db`` for the given assignments.
 
     Reference evidence goes to ``reference_dir`` (default :func:`autograder.reference.default_cache`);
-    files there are reused while their fingerprint is current. ``reference_timeout`` is the
-    reference run's limit per cell.
+    files there are reused while their fingerprint is current. The reference runs under the
+    cell limit and with the threads of ``limits``, like a submission.
     """
     reference_dir = reference_dir or default_cache()
+    limits = limits or Limits()
     course = Course(
         root=out / "course",
         db_path=out / "gradebook.db",
@@ -323,11 +333,41 @@ def prepare_course(
             raise GradingError(
                 f"nbgrader could not register {assignment_id}:\n{result.get('error') or result.get('log')}"
             )
-        build_reference(target / source.name, course.reference_dir, timeout=reference_timeout)
+        reference = build_reference(
+            target / source.name,
+            course.reference_dir,
+            timeout=limits.cell_seconds or REFERENCE_CELL_SECONDS,
+            threads=limits.threads,
+        )
+        course.reference_seconds[assignment_id] = reference_seconds(reference)
     return course
 
 
 # --- 3. running one submission ---------------------------------------------------------------
+
+
+def time_limits(
+    nb: nbformat.NotebookNode, seconds: dict[str, float], limits: Limits
+) -> tuple[Limits, list[int]]:
+    """``limits`` with the notebook's time limit set, and each cell's limit in cell order.
+
+    ``seconds`` is the reference run's time per cell, by grade_id; a number given in ``limits``
+    wins. A cell the reference does not have (a student's own) gets the limit of its longest cell.
+    """
+    longest = max(seconds.values(), default=0.0)
+    cells = [
+        limits.cell_seconds
+        or max(CELL_FLOOR, math.ceil(CELL_FACTOR * seconds.get(_grade_id(c), longest)))
+        for c in nb.cells
+    ]
+    notebook = limits.notebook_seconds or max(
+        NOTEBOOK_FLOOR, math.ceil(NOTEBOOK_FACTOR * sum(seconds.values()))
+    )
+    return dataclasses.replace(limits, notebook_seconds=notebook), cells
+
+
+def _grade_id(cell: nbformat.NotebookNode) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def _read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
@@ -414,6 +454,9 @@ def execute_one(
     scratch_root = work_root.parent / ".sandbox"
     scratch_root.mkdir(exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f"{submission.student_id}-", dir=scratch_root))
+    limits, cell_limits = time_limits(
+        canonical, course.reference_seconds.get(submission.assignment_id, {}), limits
+    )
     try:
         heldout.prepare_workdir(source_dir, source, scratch, course.heldout_seed)
         run = run_isolated(
@@ -421,6 +464,7 @@ def execute_one(
             scratch,
             state / "executor.log",
             limits,
+            cell_limits=cell_limits,
             readonly=sandbox.readonly,
             hide=sandbox.hide,
             sandbox=sandbox.enabled,
@@ -468,7 +512,7 @@ def _cell_messages(notebook: Path) -> dict[str, str]:
         return {}
     messages = {}
     for cell in nbformat.read(notebook, as_version=4).cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        grade_id = _grade_id(cell)
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if grade_id and errors:
             # long enough for a check's message and its hint, short enough for a spreadsheet cell
@@ -662,13 +706,12 @@ def grade(
     found = find_submissions(folder, ids, problems)
     if shard:
         found = [s for s in found if in_shard(s.student_id, shard)]
+    jobs = jobs or os.cpu_count() or 1
+    limits = dataclasses.replace(
+        limits, threads=limits.threads or max(1, (os.cpu_count() or 1) // jobs)
+    )
     course = prepare_course(
-        out,
-        ids,
-        root,
-        reference_dir,
-        show_hidden_tests=show_hidden_tests,
-        reference_timeout=limits.cell_seconds,
+        out, ids, root, reference_dir, show_hidden_tests=show_hidden_tests, limits=limits
     )
     readonly, hidden = sandbox_paths()
     private = private_folders(root, out, submissions.resolve(), course.reference_dir.resolve())
@@ -676,10 +719,6 @@ def grade(
     work_root = out / "work"
 
     outcomes: list[Outcome] = []
-    jobs = jobs or os.cpu_count() or 1
-    limits = dataclasses.replace(
-        limits, threads=limits.threads or max(1, (os.cpu_count() or 1) // jobs)
-    )
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {
             pool.submit(_execute_safely, course, s, limits, work_root, isolation): s for s in found

@@ -17,8 +17,8 @@ def course_config(
 ) -> Config:
     """nbgrader settings shared by release and grading.
 
-    A cell may run as long under nbgrader's own commands as in the grader's sandbox
-    (``Limits.cell_seconds``).
+    A cell may run as long under nbgrader's own commands as in a reference run
+    (``REFERENCE_CELL_SECONDS``).
 
     Args:
         reference_directory: where ``autograder.reference`` wrote the reference evidence.
@@ -35,7 +35,7 @@ def course_config(
     from autograder.course import COURSE_ID, RELEASE_DIR, SOLUTIONS_DIR
     from autograder.evidence import VerifyEvidence
     from autograder.feedback import CleanTracebacks, GetGradesInWords, feedback_template_config
-    from autograder.sandbox import Limits
+    from autograder.sandbox import REFERENCE_CELL_SECONDS
 
     c = Config()
     c.CourseDirectory.course_id = COURSE_ID
@@ -44,7 +44,7 @@ def course_config(
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
     c.ClearHiddenTests.enforce_metadata = True
-    c.Execute.timeout = Limits.cell_seconds
+    c.Execute.timeout = REFERENCE_CELL_SECONDS
     c.Execute.interrupt_on_timeout = True
     c.Execute.allow_errors = True
     c.VerifyEvidence.reference_directory = reference_directory

@@ -18,6 +18,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 from autograder import heldout
 from autograder.course import REPO_ROOT
 from autograder.evidence import EvidenceError, cell_records, decode_accuracy, is_test_cell
+from autograder.sandbox import thread_environment
 from course_utils.checks import encode_value
 
 __all__ = [
@@ -40,9 +42,12 @@ __all__ = [
     "fingerprint",
     "NOTEBOOK_SWITCHES",
     "reference_problems",
+    "reference_seconds",
 ]
 
 CACHE_ENV = "AUTOGRADER_REFERENCE_CACHE"
+# Bumped when the reference file gains a field, so that older cached files are rebuilt.
+_FORMAT = "2: seconds per cell"
 _FINGERPRINT_INPUTS = ("course_utils", "data")
 # Environment variables a student sets to explore with a notebook (05's real roof folder and
 # ImageNet weights). The reference, like every graded run, goes without them (a sandboxed run
@@ -69,6 +74,7 @@ def _write_atomically(path: Path, text: str) -> None:
 def fingerprint(notebook: Path, seed: int = 0) -> str:
     """sha256 over the notebook, the helper code and data its run depends on, and the held-out seed."""
     digest = hashlib.sha256(notebook.read_bytes())
+    digest.update(_FORMAT.encode())
     digest.update(heldout.seed_identity(seed).encode())
     for folder in _FINGERPRINT_INPUTS:
         for path in sorted((REPO_ROOT / folder).rglob("*")):
@@ -83,6 +89,7 @@ def execute_notebook(
     workdir: Path,
     *,
     timeout: int = 600,
+    threads: int = 0,
     on_cell_start: Callable[[int], object] | None = None,
 ) -> nbformat.NotebookNode:
     """Runs ``nb`` in a fresh python3 kernel with ``workdir`` as its working directory.
@@ -90,8 +97,10 @@ def execute_notebook(
     Figures are drawn as in Jupyter (the inline backend, whatever ``MPLBACKEND`` says here), so
     the executed notebook shows what a student sees; :data:`NOTEBOOK_SWITCHES` are left out of
     the kernel's environment. Errors do not stop the run
-    (``allow_errors``): callers inspect the outputs. ``on_cell_start`` gets each cell's index
-    as it starts.
+    (``allow_errors``): callers inspect the outputs. ``threads`` (0: the libraries' default)
+    caps the BLAS and torch threads, as the grader does for each submission. ``on_cell_start``
+    gets each cell's index as it starts; nbclient records each cell's start and end times in its
+    ``metadata.execution``.
     """
     client = NotebookClient(
         nb,
@@ -104,8 +113,26 @@ def execute_notebook(
     if on_cell_start:
         client.on_cell_start = lambda cell, cell_index: on_cell_start(cell_index)
     env = {k: v for k, v in os.environ.items() if k not in NOTEBOOK_SWITCHES}
+    env.update(thread_environment(threads))
     client.execute(env={**env, "MPLBACKEND": "module://matplotlib_inline.backend_inline"})
     return nb
+
+
+def _seconds(cell: nbformat.NotebookNode) -> float | None:
+    """How long an executed cell ran, from nbclient's timestamps (None if it did not finish)."""
+    timing = cell.metadata.get("execution", {})
+    try:
+        start, end = (timing[k] for k in ("iopub.execute_input", "shell.execute_reply"))
+        return max(
+            0.0, (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+        )
+    except (KeyError, ValueError):
+        return None
+
+
+def reference_seconds(reference: Path) -> dict[str, float]:
+    """How long each code cell of the reference run took, by grade_id."""
+    return json.loads(reference.read_text())["seconds"]
 
 
 def _grade_id(cell: nbformat.NotebookNode) -> str:
@@ -152,11 +179,13 @@ def _seal(cells: dict[str, Any], seed: int) -> list[str]:
     return problems
 
 
-def build_reference(source: Path, out_dir: Path, *, timeout: int = 600) -> Path:
+def build_reference(source: Path, out_dir: Path, *, timeout: int = 1800, threads: int = 0) -> Path:
     """Executes the source notebook and writes its records to ``out_dir/<assignment>/<nb>.json``.
 
     Returns the path of the reference file; reuses it when its fingerprint is current. The
     held-out seed is the one kept in ``out_dir`` (see :func:`autograder.heldout.course_seed`).
+    The file also keeps each code cell's run time (:func:`reference_seconds`), measured with
+    ``threads`` threads (:func:`execute_notebook`), from which the grader sets its time limits.
 
     Raises:
         EvidenceError: the reference solution fails its own tests, a test cell records nothing or
@@ -181,7 +210,9 @@ def build_reference(source: Path, out_dir: Path, *, timeout: int = 600) -> Path:
         workdir = Path(tmp)
         heldout.prepare_workdir(source.parent, nb, workdir, seed)
         try:
-            execute_notebook(nb, workdir, timeout=timeout, on_cell_start=started.append)
+            execute_notebook(
+                nb, workdir, timeout=timeout, threads=threads, on_cell_start=started.append
+            )
         except (CellTimeoutError, DeadKernelError, CellExecutionError) as exc:
             # allow_errors covers a cell that raises; these stop the whole run.
             cell = _grade_id(nb.cells[started[-1]]) if started else "?"
@@ -210,7 +241,14 @@ def build_reference(source: Path, out_dir: Path, *, timeout: int = 600) -> Path:
             f"until it passes its own tests (its run is in {failed})"
         )
     _write_atomically(executed, nbformat.writes(nb))
-    _write_atomically(target, json.dumps({"fingerprint": key, "cells": cells}))
+    seconds = {
+        _grade_id(c): s
+        for c in nb.cells
+        if c.cell_type == "code"
+        and c.metadata.get("nbgrader", {}).get("grade_id")
+        and (s := _seconds(c)) is not None
+    }
+    _write_atomically(target, json.dumps({"fingerprint": key, "cells": cells, "seconds": seconds}))
     failed.unlink(missing_ok=True)
     return target
 

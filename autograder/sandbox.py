@@ -46,6 +46,11 @@ import psutil
 from autograder import cgroup
 
 __all__ = [
+    "CELL_FACTOR",
+    "CELL_FLOOR",
+    "NOTEBOOK_FACTOR",
+    "NOTEBOOK_FLOOR",
+    "REFERENCE_CELL_SECONDS",
     "INSTALL_HINT",
     "SANDBOX_WORKDIR",
     "Limits",
@@ -56,6 +61,7 @@ __all__ = [
     "read_regular_file",
     "remove_tree",
     "run_isolated",
+    "thread_environment",
 ]
 
 #: The working folder as the submission sees it.
@@ -72,14 +78,24 @@ INSTALL_HINT = (
 )
 
 
+# Without --timeout, a cell may run CELL_FACTOR times as long as in the reference run, and never
+# less than CELL_FLOOR seconds: a busy or slow grading machine fails no honest work, slower but
+# correct code in a quick cell still has ten minutes, and a hang is still stopped. The notebook's
+# limit is relative in the same way. A run with nothing to compare with (the reference run,
+# nbgrader's own commands) has a fixed limit per cell.
+CELL_FACTOR, CELL_FLOOR = 10, 600
+NOTEBOOK_FACTOR, NOTEBOOK_FLOOR = 5, 1800
+REFERENCE_CELL_SECONDS = 1800
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one submission may use."""
 
-    # Notebook 05's transformer cell trains for about 4 minutes on the one thread each of 2 jobs
-    # gets on 2 cores; 10 minutes leaves room for a busy machine and longer student recipes.
-    cell_seconds: int = 600
-    notebook_seconds: int = 1800
+    # None: relative to the work, from the reference run's time for each cell and for the whole
+    # notebook (autograder.grade.time_limits); a number is the same limit for every submission.
+    cell_seconds: int | None = None
+    notebook_seconds: int | None = None
     memory_bytes: int = 4 * 2**30  # resident memory, and (with a cgroup) /tmp and /dev/shm too
     output_bytes: int = 20 * 2**20  # notebook output kept by the executor
     file_bytes: int = 64 * 2**20  # largest file the submission may write; its outputs included
@@ -175,17 +191,20 @@ def isolation_description() -> str:
     return f"{box}; {limits}"
 
 
+def thread_environment(threads: int) -> dict[str, str]:
+    """The variables that cap BLAS and torch at ``threads`` threads (none for 0: their default).
+
+    Parallel submissions share the cores instead of each taking all of them.
+    """
+    names = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+    return {name: str(threads) for name in names} if threads else {}
+
+
 def _environment(home: Path, threads: int, pythonpath: str) -> dict[str, str]:
     """A minimal environment: nothing of the instructor's beyond what Python needs to start."""
     keep = ("PATH", "LANG", "LC_ALL", "VIRTUAL_ENV", "COURSE_DATA_DIR", "OMP_NUM_THREADS")
     env = {k: os.environ[k] for k in keep if k in os.environ}
-    if threads:  # parallel submissions share the cores instead of each taking all of them
-        env.update(
-            {
-                v: str(threads)
-                for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-            }
-        )
+    env.update(thread_environment(threads))
     env.update(
         HOME=str(home),
         USER="student",
@@ -295,6 +314,7 @@ def run_isolated(
     log: Path,
     limits: Limits,
     *,
+    cell_limits: Sequence[int] | None = None,
     readonly: Sequence[Path] = (),
     hide: Sequence[Path] = (),
     sandbox: bool = True,
@@ -306,17 +326,26 @@ def run_isolated(
             file in the sandbox; the result is this notebook with the run's outputs added.
         workdir: the submission's private working folder, the only one it may write to.
         log: where the executor's own output goes: a file in a folder the sandbox never sees.
-        limits: time, memory, process, file and output limits.
+        limits: time, memory, process, file and output limits; ``notebook_seconds`` must be set.
+        cell_limits: each cell's time limit in seconds, in cell order (default:
+            ``limits.cell_seconds`` for every cell).
         readonly: folders the submission may read besides the system and this Python (the
             course's helper packages and data).
         hide: folders inside ``readonly`` that the submission must not see.
         sandbox: False runs without bubblewrap (trusted submissions only): limits still apply.
     """
+    if cell_limits is None:
+        cell_limits = [limits.cell_seconds] * len(notebook.cells)
+    if limits.notebook_seconds is None or None in cell_limits:
+        raise ValueError(
+            "run_isolated needs time limits in seconds: see autograder.grade.time_limits"
+        )
     workdir = workdir.resolve()
     home = SANDBOX_WORKDIR if sandbox else workdir
     command = [
         sys.executable, "-m", "autograder.executor", _RESULTS,
-        "--cell-timeout", str(limits.cell_seconds), "--output-cap", str(limits.output_bytes),
+        "--cell-limits", ",".join(str(s) for s in cell_limits),
+        "--output-cap", str(limits.output_bytes),
     ]  # fmt: skip
     pass_fds: tuple[int, ...] = ()
     if sandbox:

@@ -21,9 +21,10 @@ from autograder.grade import (
     GradingError,
     Outcome,
     grade,
+    time_limits,
     write_feedback,
 )
-from autograder.sandbox import isolation_problem
+from autograder.sandbox import CELL_FACTOR, CELL_FLOOR, Limits, isolation_problem
 
 pytestmark = pytest.mark.grading
 
@@ -511,3 +512,34 @@ def test_a_broken_reference_ends_the_run_with_one_line(
     assert cache.is_dir() and not (out / "grades.csv").exists()  # the cache that was named
     err = capsys.readouterr().err
     assert err.startswith(f"error: {expected}") and err.count("\n") == 1, err
+
+
+def test_time_limits_follow_the_reference_run():
+    """Each cell gets CELL_FACTOR times its reference time, at least CELL_FLOOR; a student's own
+    cell gets the longest cell's limit; --timeout and --notebook-timeout win."""
+    cells = [nbformat.v4.new_code_cell("", metadata={"nbgrader": {"grade_id": g}}) for g in "ab"]
+    nb = nbformat.v4.new_notebook(cells=[*cells, nbformat.v4.new_code_cell("# a student's own")])
+    seconds = {"a": 0.5, "b": 400.0}
+    limits, cell_limits = time_limits(nb, seconds, Limits())
+    assert cell_limits == [CELL_FLOOR, CELL_FACTOR * 400, CELL_FACTOR * 400]
+    assert limits.notebook_seconds == 2003  # 5 x 400.5 s, rounded up
+    limits, cell_limits = time_limits(nb, seconds, Limits(cell_seconds=7, notebook_seconds=70))
+    assert cell_limits == [7, 7, 7] and limits.notebook_seconds == 70
+
+
+def test_a_cell_far_slower_than_the_reference_times_out(
+    tiny_course, grade_tiny, tmp_path, monkeypatch
+):
+    """With the floor lowered to 3 s, a cell that sleeps 30 s where the reference took
+    milliseconds is stopped, named in the message, and the rest of the notebook is graded."""
+    import autograder.grade as grade_module
+
+    monkeypatch.setattr(grade_module, "CELL_FLOOR", 3)
+    slow = "import time\n\ntime.sleep(30)\n\n\ndef square(x):\n    return x * x"
+    subs = _write_class(tmp_path / "subs", tiny_course, {"slow": {"square": slow}, "quick": {}})
+    outcomes = {o.student_id: o for o in grade_tiny(subs, tmp_path / "out")}
+    assert outcomes["quick"].status == "graded" and outcomes["quick"].score == 6.0
+    slow_run = outcomes["slow"]
+    assert slow_run.status == "timeout", slow_run
+    assert "cell square ran longer than 3 s" in slow_run.message
+    assert _cell_scores(slow_run)["test_softmax"] > 0  # the cells after it still ran
