@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -306,12 +307,16 @@ def prepare_course(
     *,
     show_hidden_tests: bool = False,
     limits: Limits | None = None,
+    jobs: int = 1,
 ) -> Course:
     """Creates ``out/course`` and ``out/gradebook.db`` for the given assignments.
 
     Reference evidence goes to ``reference_dir`` (default :func:`autograder.reference.default_cache`);
-    files there are reused while their fingerprint is current. The reference runs under the
-    cell limit and with the threads of ``limits``, like a submission.
+    files there are reused while their fingerprint is current. The reference runs, ``jobs`` at a
+    time, under the cell limit and with the threads of ``limits``, like submissions.
+
+    Raises:
+        EvidenceError: a reference solution fails (the first in course order, if several do).
     """
     reference_dir = reference_dir or default_cache()
     limits = limits or Limits()
@@ -323,7 +328,8 @@ def prepare_course(
         show_hidden_tests=show_hidden_tests,
     )
     api = course.api()
-    for assignment_id in assignments:
+    sources = {}
+    for assignment_id in assignments:  # one at a time: the gradebook has one writer
         source = source_notebook(assignment_id, root)
         target = course.root / "source" / assignment_id
         shutil.rmtree(target, ignore_errors=True)
@@ -333,12 +339,16 @@ def prepare_course(
             raise GradingError(
                 f"nbgrader could not register {assignment_id}:\n{result.get('error') or result.get('log')}"
             )
-        reference = build_reference(
-            target / source.name,
-            course.reference_dir,
-            timeout=limits.cell_seconds or REFERENCE_CELL_SECONDS,
-            threads=limits.threads,
-        )
+        sources[assignment_id] = target / source.name
+    build = functools.partial(
+        build_reference,
+        out_dir=course.reference_dir,
+        timeout=limits.cell_seconds or REFERENCE_CELL_SECONDS,
+        threads=limits.threads,
+    )
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # each run is its own kernel
+        references = dict(zip(sources, pool.map(build, sources.values()), strict=True))
+    for assignment_id, reference in references.items():
         course.reference_seconds[assignment_id] = reference_seconds(reference)
     return course
 
@@ -711,7 +721,7 @@ def grade(
         limits, threads=limits.threads or max(1, (os.cpu_count() or 1) // jobs)
     )
     course = prepare_course(
-        out, ids, root, reference_dir, show_hidden_tests=show_hidden_tests, limits=limits
+        out, ids, root, reference_dir, show_hidden_tests=show_hidden_tests, limits=limits, jobs=jobs
     )
     readonly, hidden = sandbox_paths()
     private = private_folders(root, out, submissions.resolve(), course.reference_dir.resolve())
