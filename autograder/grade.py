@@ -728,6 +728,9 @@ def grade(
     isolation = Sandbox(sandbox, readonly, (*hidden, *private))
     work_root = out / "work"
 
+    # The longest notebooks first (by their reference run), so that no long one starts last and
+    # runs alone while the other cores wait.
+    found.sort(key=lambda s: -sum(course.reference_seconds.get(s.assignment_id, {}).values()))
     outcomes: list[Outcome] = []
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {
