@@ -29,6 +29,7 @@ from course_utils.checks import EVIDENCE_MIME, decode_value
 
 __all__ = [
     "EvidenceError",
+    "grade_id",
     "Verdict",
     "VerifyEvidence",
     "cell_records",
@@ -55,6 +56,11 @@ class Verdict:
 
     def message(self) -> str:
         return "; ".join(self.failures)
+
+
+def grade_id(cell: NotebookNode) -> str | None:
+    """The cell's nbgrader grade_id, or None for a cell nbgrader does not track."""
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def is_test_cell(cell: NotebookNode) -> bool:

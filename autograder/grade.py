@@ -46,6 +46,7 @@ from tqdm.auto import tqdm
 from autograder import heldout
 from autograder.canonical import canonicalize
 from autograder.course import REPO_ROOT, assignment_ids, ensure_scripts_on_path, source_notebook
+from autograder.evidence import grade_id as cell_id
 from autograder.feedback import awaits_grading
 from autograder.nbgrader_config import course_config
 from autograder.reference import build_reference, default_cache, reference_seconds
@@ -215,6 +216,11 @@ def _inside(path: Path, folder: Path) -> bool:
     )
 
 
+def _notebooks(home: Path) -> list[Path]:
+    """Every notebook below a student's folder, Jupyter's checkpoints aside."""
+    return sorted(p for p in home.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
 def _student_folders(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "__")))
 
@@ -234,12 +240,7 @@ def handed_in(folder: Path, assignments: Iterable[str]) -> list[str]:
     homes = _student_folders(folder)
     ids = [a for a in assignments if any(_handed_in_path(h, a) for h in homes)]
     if not ids:
-        found = sorted(
-            p.relative_to(folder).as_posix()
-            for h in homes
-            for p in h.rglob("*.ipynb")
-            if ".ipynb_checkpoints" not in p.parts
-        )
+        found = [p.relative_to(folder).as_posix() for h in homes for p in _notebooks(h)]
         raise GradingError(
             f"{folder} holds no notebook named after an assignment of the course "
             f"({', '.join(assignments)}), expected <student_id>/<assignment>.ipynb"
@@ -279,11 +280,7 @@ def find_submissions(
                 invalid = f"{path.relative_to(folder)} is a symbolic link: hand in the notebook file itself"
                 path = None
             elif path is None:
-                others = sorted(
-                    p.relative_to(home).as_posix()
-                    for p in home.rglob("*.ipynb")
-                    if ".ipynb_checkpoints" not in p.parts
-                )
+                others = [p.relative_to(home).as_posix() for p in _notebooks(home)]
                 if others:
                     note = f"found {', '.join(others)} but not {assignment_id}.ipynb (notebooks must keep their released names)"
             found.append(Submission(student_id, assignment_id, path, note, invalid))
@@ -367,17 +364,13 @@ def time_limits(
     longest = max(seconds.values(), default=0.0)
     cells = [
         limits.cell_seconds
-        or max(CELL_FLOOR, math.ceil(CELL_FACTOR * seconds.get(_grade_id(c), longest)))
+        or max(CELL_FLOOR, math.ceil(CELL_FACTOR * seconds.get(cell_id(c), longest)))
         for c in nb.cells
     ]
     notebook = limits.notebook_seconds or max(
         NOTEBOOK_FLOOR, math.ceil(NOTEBOOK_FACTOR * sum(seconds.values()))
     )
     return dataclasses.replace(limits, notebook_seconds=notebook), cells
-
-
-def _grade_id(cell: nbformat.NotebookNode) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def _read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
@@ -522,7 +515,7 @@ def _cell_messages(notebook: Path) -> dict[str, str]:
         return {}
     messages = {}
     for cell in nbformat.read(notebook, as_version=4).cells:
-        grade_id = _grade_id(cell)
+        grade_id = cell_id(cell)
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if grade_id and errors:
             # long enough for a check's message and its hint, short enough for a spreadsheet cell

@@ -30,6 +30,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 from autograder import heldout
 from autograder.course import REPO_ROOT
 from autograder.evidence import EvidenceError, cell_records, decode_accuracy, is_test_cell
+from autograder.evidence import grade_id as cell_id
 from autograder.sandbox import thread_environment
 from course_utils.checks import encode_value
 
@@ -135,17 +136,13 @@ def reference_seconds(reference: Path) -> dict[str, float]:
     return json.loads(reference.read_text())["seconds"]
 
 
-def _grade_id(cell: nbformat.NotebookNode) -> str:
-    return cell.metadata.get("nbgrader", {}).get("grade_id", "?")
-
-
 def reference_problems(nb: nbformat.NotebookNode) -> list[str]:
     """What keeps an executed source notebook from serving as the reference, one line each."""
     problems = []
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        grade_id = _grade_id(cell)
+        grade_id = cell_id(cell) or "?"
         for output in cell.outputs:
             if output.output_type == "error":
                 problems.append(f"cell '{grade_id}' raised {output.ename}: {output.evalue}")
@@ -215,7 +212,7 @@ def build_reference(source: Path, out_dir: Path, *, timeout: int = 1800, threads
             )
         except (CellTimeoutError, DeadKernelError, CellExecutionError) as exc:
             # allow_errors covers a cell that raises; these stop the whole run.
-            cell = _grade_id(nb.cells[started[-1]]) if started else "?"
+            cell = (cell_id(nb.cells[started[-1]]) if started else None) or "?"
             what = (
                 f"ran past the {timeout} s cell limit in cell '{cell}': grade on a less busy "
                 "machine or raise the limit with --timeout"
@@ -242,11 +239,9 @@ def build_reference(source: Path, out_dir: Path, *, timeout: int = 1800, threads
         )
     _write_atomically(executed, nbformat.writes(nb))
     seconds = {
-        _grade_id(c): s
+        gid: s
         for c in nb.cells
-        if c.cell_type == "code"
-        and c.metadata.get("nbgrader", {}).get("grade_id")
-        and (s := _seconds(c)) is not None
+        if c.cell_type == "code" and (gid := cell_id(c)) and (s := _seconds(c)) is not None
     }
     _write_atomically(target, json.dumps({"fingerprint": key, "cells": cells, "seconds": seconds}))
     failed.unlink(missing_ok=True)
