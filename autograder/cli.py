@@ -9,6 +9,7 @@ from pathlib import Path
 
 from autograder import release as release_mod
 from autograder.bundle import BundleError, bundle
+from autograder.cluster import parse_resources
 from autograder.course import REPO_ROOT
 from autograder.demo import run_demo
 from autograder.evidence import EvidenceError
@@ -63,6 +64,13 @@ def _shard(text: str) -> tuple[int, int]:
     return k, n
 
 
+def _resources(text: str) -> dict[str, float]:
+    try:
+        return parse_resources(text.split(","))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def print_table(outcomes: list[Outcome]) -> None:
     """One line per submission, then the summary."""
     width = max((len(o.student_id) for o in outcomes), default=7)
@@ -103,6 +111,8 @@ def _grade(args: argparse.Namespace) -> int:
         progress=True,
         sandbox=not args.no_sandbox,
         show_hidden_tests=args.show_hidden_tests,
+        scheduler=args.scheduler,
+        resources=args.resources,
     )
     print_table(outcomes)
     print(_NO_SANDBOX if args.no_sandbox else f"sandbox: {isolation_description()}")
@@ -220,6 +230,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the reference solutions' runs are kept between grading runs and reused while "
         "the course is unchanged (default: $AUTOGRADER_REFERENCE_CACHE, else reference/ in your "
         "cache folder, ~/.cache/nn-architectures-course/ on Linux)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run the submissions on a Dask cluster: local:N for N worker processes on this "
+        "machine, or a running scheduler such as tcp://HOST:8786 (needs "
+        "pip install -r requirements-cluster.txt; scoring and the files stay here)",
+    )
+    p.add_argument(
+        "--resources",
+        type=_resources,
+        default=None,
+        metavar="NAME=AMOUNT[,...]",
+        help="with --scheduler: what each submission asks of a worker, e.g. GPU=1 for workers "
+        "started with `dask worker ADDRESS --resources GPU=1`",
     )
     p.add_argument("--no-sandbox", action="store_true", help=_NO_SANDBOX_HELP)
     p.add_argument(

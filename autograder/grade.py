@@ -8,9 +8,11 @@ The pipeline, one small step each:
 2. :func:`prepare_course` lays out an nbgrader course in ``OUT/course``, registers the
    assignments the class handed in (:func:`handed_in`) in ``OUT/gradebook.db`` and builds their
    reference evidence, or finds it in the reference cache.
-3. :func:`execute_one` (in parallel, ``jobs`` at a time) validates a submission, rebuilds it
-   around the source notebook (:mod:`autograder.canonical`) and runs it in its own bubblewrap
-   sandbox with time, memory, process, file and output limits (:mod:`autograder.sandbox`).
+3. :func:`prepare_one` validates a submission and rebuilds it around the source notebook
+   (:mod:`autograder.canonical`); :func:`run_one` runs it in its own bubblewrap sandbox with
+   time, memory, process, file and output limits (:mod:`autograder.sandbox`); :func:`record_run`
+   keeps what ran. Here ``jobs`` at a time (:func:`execute_one`), or on a Dask cluster
+   (``scheduler``, :mod:`autograder.cluster`), where only :func:`run_one` leaves this machine.
    Any failure while preparing, running or scoring one submission becomes that student's row.
 4. :func:`score_one` (one at a time: the gradebook has one writer) hands the executed notebook
    to nbgrader's autograde, which checks the evidence and scores it.
@@ -19,6 +21,7 @@ The pipeline, one small step each:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import functools
@@ -32,7 +35,7 @@ import sys
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -58,6 +61,7 @@ from autograder.sandbox import (
     NOTEBOOK_FLOOR,
     REFERENCE_CELL_SECONDS,
     Limits,
+    RunResult,
     isolation_problem,
     read_regular_file,
     remove_tree,
@@ -70,8 +74,10 @@ __all__ = [
     "Course",
     "GradingError",
     "Outcome",
+    "Run",
     "Sandbox",
     "Submission",
+    "crashed",
     "execute_one",
     "export",
     "find_submissions",
@@ -81,6 +87,10 @@ __all__ = [
     "merge",
     "open_submissions",
     "prepare_course",
+    "prepare_one",
+    "private_folders",
+    "record_run",
+    "run_one",
     "score_one",
     "sandbox_paths",
     "summary",
@@ -138,6 +148,7 @@ class Course:
     show_hidden_tests: bool = False
     # how long each cell of each assignment's reference run took: assignment -> grade_id -> s
     reference_seconds: dict[str, dict[str, float]] = field(default_factory=dict)
+    _files: dict[str, dict[str, bytes]] = field(default_factory=dict, repr=False, compare=False)
 
     def api(self, *, execute: bool = False) -> NbGraderAPI:
         ensure_scripts_on_path()
@@ -151,6 +162,21 @@ class Course:
         config.CourseDirectory.release_directory = "release"
         config.CourseDirectory.db_url = f"sqlite:///{self.db_path}"
         return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+    def source(self, assignment_id: str) -> nbformat.NotebookNode:
+        """The assignment's source notebook, as registered for this run."""
+        path = self.root / "source" / assignment_id / f"{assignment_id}.ipynb"
+        return nbformat.read(path, as_version=4)
+
+    def workdir_files(self, assignment_id: str) -> dict[str, bytes]:
+        """What every run of the assignment starts with (:func:`autograder.heldout.workdir_files`),
+        built once per grading run."""
+        if assignment_id not in self._files:
+            folder = self.root / "source" / assignment_id
+            self._files[assignment_id] = heldout.workdir_files(
+                folder, self.source(assignment_id), self.heldout_seed
+            )
+        return self._files[assignment_id]
 
 
 # --- 1. reading submissions ------------------------------------------------------------------
@@ -427,15 +453,20 @@ def sandbox_paths() -> tuple[tuple[Path, ...], tuple[Path, ...]]:
     return readonly, (packages[1] / "demo",)
 
 
-def execute_one(
-    course: Course, submission: Submission, limits: Limits, work_root: Path, sandbox: Sandbox
-) -> Outcome:
-    """Validates, rebuilds and runs one submission.
+@dataclass(frozen=True)
+class Run:
+    """One submission ready to run on any machine: its rebuilt notebook and limits, no path."""
 
-    It runs in a fresh scratch folder, deleted afterwards; what the grader keeps (the executed
-    notebook, ``outcome.json`` and the executor's log) goes to ``work_root/<student>/<assignment>``,
-    which the sandbox never sees.
-    """
+    student_id: str
+    assignment_id: str
+    notebook: nbformat.NotebookNode  # the submission rebuilt around the source notebook
+    limits: Limits  # with the notebook's time limit set
+    cell_limits: tuple[int, ...]  # each cell's time limit in seconds, in cell order
+    notes: tuple[str, ...] = ()  # what rebuilding it changed, for the student's row
+
+
+def prepare_one(course: Course, submission: Submission, limits: Limits) -> Run | Outcome:
+    """The submission validated and rebuilt, ready to run; or its row, if there is nothing to run."""
     outcome = Outcome(submission.student_id, submission.assignment_id, status="missing")
     if submission.invalid:
         outcome.status, outcome.message = "invalid", submission.invalid
@@ -447,42 +478,74 @@ def execute_one(
     if nb is None:
         outcome.status, outcome.message = "invalid", problem
         return outcome
-    source_dir = course.root / "source" / submission.assignment_id
-    source = nbformat.read(source_dir / f"{submission.assignment_id}.ipynb", as_version=4)
-    canonical, notes = canonicalize(nb, source)
-
-    state = work_root / submission.student_id / submission.assignment_id
-    shutil.rmtree(state, ignore_errors=True)
-    state.mkdir(parents=True)
-    scratch_root = work_root.parent / ".sandbox"
-    scratch_root.mkdir(exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f"{submission.student_id}-", dir=scratch_root))
+    canonical, notes = canonicalize(nb, course.source(submission.assignment_id))
     limits, cell_limits = time_limits(
         canonical, course.reference_seconds.get(submission.assignment_id, {}), limits
     )
+    return Run(submission.student_id, submission.assignment_id, canonical, limits,
+               tuple(cell_limits), tuple(notes))  # fmt: skip
+
+
+def run_one(
+    run: Run, files: dict[str, bytes], sandbox: Sandbox, scratch_root: Path
+) -> tuple[RunResult, bytes]:
+    """Runs a prepared submission in a fresh folder under ``scratch_root``, deleted afterwards.
+
+    ``files`` is what the folder starts with (:meth:`Course.workdir_files`). Returns how the run
+    ended and the executor's log. Nothing here reads the grader's state, so it can run on a
+    Dask worker (:mod:`autograder.cluster`).
+    """
+    scratch_root.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{run.student_id}-", dir=scratch_root))
+    log = scratch.with_suffix(".log")  # beside the working folder: the sandbox never sees it
     try:
-        heldout.prepare_workdir(source_dir, source, scratch, course.heldout_seed)
-        run = run_isolated(
-            canonical,
+        heldout.write_workdir(files, scratch)
+        result = run_isolated(
+            run.notebook,
             scratch,
-            state / "executor.log",
-            limits,
-            cell_limits=cell_limits,
+            log,
+            run.limits,
+            cell_limits=run.cell_limits,
             readonly=sandbox.readonly,
             hide=sandbox.hide,
             sandbox=sandbox.enabled,
         )
+        return result, read_regular_file(log, 2**20) or b""
     finally:
         remove_tree(scratch)
-    if run.notebook is not None:
-        nbformat.write(run.notebook, state / "executed.ipynb")
-    outcome.status = _RUN_STATUS[run.status] if run.notebook is not None else "crashed"
-    outcome.message = "; ".join(m for m in [run.message, *notes] if m)
+        log.unlink(missing_ok=True)
+
+
+def record_run(run: Run, result: RunResult, log: bytes, work_root: Path) -> Outcome:
+    """The row of a submission that ran, and what the grader keeps of the run in
+    ``work_root/<student>/<assignment>``: the executed notebook, ``outcome.json`` and the log."""
+    state = work_root / run.student_id / run.assignment_id
+    shutil.rmtree(state, ignore_errors=True)
+    state.mkdir(parents=True)
+    (state / "executor.log").write_bytes(log)
+    if result.notebook is not None:
+        nbformat.write(result.notebook, state / "executed.ipynb")
+    status = _RUN_STATUS[result.status] if result.notebook is not None else "crashed"
+    message = "; ".join(m for m in [result.message, *run.notes] if m)
     # What the run said, before scoring: merge re-scores shards from this and executed.ipynb.
-    (state / "outcome.json").write_text(
-        json.dumps({"status": outcome.status, "message": outcome.message})
-    )
-    return outcome
+    (state / "outcome.json").write_text(json.dumps({"status": status, "message": message}))
+    return Outcome(run.student_id, run.assignment_id, status, message)
+
+
+def execute_one(
+    course: Course, submission: Submission, limits: Limits, work_root: Path, sandbox: Sandbox
+) -> Outcome:
+    """Validates, rebuilds and runs one submission on this machine (the three steps above).
+
+    Its scratch folder lies in ``work_root``'s parent; what the grader keeps goes to
+    ``work_root/<student>/<assignment>``, which the sandbox never sees.
+    """
+    run = prepare_one(course, submission, limits)
+    if isinstance(run, Outcome):
+        return run
+    files = course.workdir_files(run.assignment_id)
+    result, log = run_one(run, files, sandbox, work_root.parent / ".sandbox")
+    return record_run(run, result, log, work_root)
 
 
 # --- 4. scoring in the gradebook -------------------------------------------------------------
@@ -642,20 +705,13 @@ def _writable(out: Path) -> Path:
     return out
 
 
-def private_folders(root: Path, out: Path, submissions: Path, reference_dir: Path) -> list[Path]:
-    """What a student's code must not read: solutions, tests, history, grading state, other work."""
-    return [
-        root / "solutions",
-        root / "tests",
-        root / ".git",
-        root / ".autograder",
-        out,
-        submissions,
-        reference_dir,
-    ]
+def private_folders(root: Path, *others: Path) -> list[Path]:
+    """What a student's code must not read: the course's solutions, tests, history and grading
+    state, and ``others`` (the output folder, the submissions, the reference evidence)."""
+    return [root / "solutions", root / "tests", root / ".git", root / ".autograder", *others]
 
 
-def _crash(submission: Submission | Outcome, step: str, exc: Exception) -> Outcome:
+def crashed(submission: Submission | Outcome, step: str, exc: Exception) -> Outcome:
     """The row of a submission whose grading failed on the grader's side: the batch goes on."""
     _log.exception(
         "grading %s/%s failed while %s", submission.student_id, submission.assignment_id, step
@@ -669,7 +725,20 @@ def _execute_safely(course: Course, submission: Submission, limits: Limits, work
     try:
         return execute_one(course, submission, limits, work_root, sandbox)
     except Exception as exc:  # one submission never aborts the batch
-        return _crash(submission, "running it", exc)
+        return crashed(submission, "running it", exc)
+
+
+def _execute_here(
+    course: Course, found: list[Submission], limits: Limits, work_root: Path, sandbox: Sandbox,
+    jobs: int,
+) -> Iterator[tuple[Submission, Outcome]]:  # fmt: skip
+    """Runs the submissions on this machine, ``jobs`` at a time; yields each row as it is done."""
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {
+            pool.submit(_execute_safely, course, s, limits, work_root, sandbox): s for s in found
+        }
+        for future in as_completed(futures):
+            yield futures[future], future.result()
 
 
 def grade(
@@ -685,12 +754,16 @@ def grade(
     progress: bool = False,
     sandbox: bool = True,
     show_hidden_tests: bool = False,
+    scheduler: str | None = None,
+    resources: dict[str, float] | None = None,
 ) -> list[Outcome]:
     """Grades every submission in ``submissions`` into ``out`` (see the module docstring).
 
     ``sandbox=False`` runs submissions without bubblewrap, for trusted work only; otherwise a
     machine that cannot sandbox them is a :class:`GradingError` before anything runs.
-    ``show_hidden_tests`` keeps the hidden tests' source in the HTML feedback.
+    ``show_hidden_tests`` keeps the hidden tests' source in the HTML feedback. ``scheduler``
+    (``local:N`` or a Dask scheduler's address) runs the submissions on a Dask cluster, each
+    asking a worker for ``resources`` (e.g. ``{"GPU": 1}``); see :mod:`autograder.cluster`.
     """
     limits = limits or Limits()
     for assignment_id in assignments or []:
@@ -698,7 +771,7 @@ def grade(
     out = _writable(out)
     if not submissions.exists():
         raise GradingError(f"submissions {submissions} does not exist")
-    if sandbox and (problem := isolation_problem()):
+    if sandbox and not scheduler and (problem := isolation_problem()):
         raise GradingError(
             f"submissions cannot be sandboxed here: {problem}. To grade, {INSTALL_HINT}; "
             "--no-sandbox runs submissions unconfined (trusted submissions only)"
@@ -709,48 +782,67 @@ def grade(
     found = find_submissions(folder, ids, problems)
     if shard:
         found = [s for s in found if in_shard(s.student_id, shard)]
-    jobs = jobs or os.cpu_count() or 1
-    limits = dataclasses.replace(
-        limits, threads=limits.threads or max(1, (os.cpu_count() or 1) // jobs)
-    )
-    course = prepare_course(
-        out, ids, root, reference_dir, show_hidden_tests=show_hidden_tests, limits=limits, jobs=jobs
-    )
-    readonly, hidden = sandbox_paths()
-    private = private_folders(root, out, submissions.resolve(), course.reference_dir.resolve())
-    isolation = Sandbox(sandbox, readonly, (*hidden, *private))
-    work_root = out / "work"
+    with contextlib.ExitStack() as stack:
+        client = None
+        if scheduler:
+            from autograder import cluster
 
-    # The longest notebooks first (by their reference run), so that no long one starts last and
-    # runs alone while the other cores wait.
-    found.sort(key=lambda s: -sum(course.reference_seconds.get(s.assignment_id, {}).values()))
-    outcomes: list[Outcome] = []
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {
-            pool.submit(_execute_safely, course, s, limits, work_root, isolation): s for s in found
-        }
-        done = as_completed(futures)
-        for future in tqdm(
-            done, total=len(futures), desc="grading", unit="notebook", disable=not progress
-        ):
-            # Scoring writes the gradebook, so it happens here, one at a time, while the
-            # other submissions keep running in their sandboxes.
-            outcome, submission = future.result(), futures[future]
-            executed = work_root / outcome.student_id / outcome.assignment_id / "executed.ipynb"
-            if outcome.status in ("graded", "timeout", "crashed") and executed.is_file():
-                path = submission.path
-                try:
-                    score_one(
-                        course, outcome, executed, path.parent / "timestamp.txt" if path else None
-                    )
-                    write_feedback(course, [outcome], out)
-                except Exception as exc:  # one submission never aborts the batch
-                    outcome = _crash(submission, "scoring it", exc)
-            outcomes.append(outcome)
+            jobs = cluster.local_workers(scheduler) or jobs
+            client = stack.enter_context(cluster.connect(scheduler))
+            cluster.check_workers(
+                client, sandbox=sandbox, resources=resources or {}, address=scheduler
+            )
+        jobs = jobs or os.cpu_count() or 1
+        # Parallel submissions share the cores; on a cluster of its own, each worker decides.
+        if not scheduler or cluster.local_workers(scheduler):
+            threads = limits.threads or max(1, (os.cpu_count() or 1) // jobs)
+            limits = dataclasses.replace(limits, threads=threads)
+        course = prepare_course(
+            out, ids, root, reference_dir, show_hidden_tests=show_hidden_tests, limits=limits,
+            jobs=jobs,
+        )  # fmt: skip
+        readonly, hidden = sandbox_paths()
+        private = private_folders(root, out, submissions.resolve(), course.reference_dir.resolve())
+        isolation = Sandbox(sandbox, readonly, (*hidden, *private))
+        work_root = out / "work"
+
+        # The longest notebooks first (by their reference run), so that no long one starts last
+        # and runs alone while the other cores wait.
+        found.sort(key=lambda s: -sum(course.reference_seconds.get(s.assignment_id, {}).values()))
+        if client is None:
+            executed = _execute_here(course, found, limits, work_root, isolation, jobs)
+        else:
+            executed = cluster.execute(
+                client, course, found, limits, work_root, isolation, resources=resources
+            )
+        outcomes = [
+            _score(course, submission, outcome, work_root, out)
+            for submission, outcome in tqdm(
+                executed, total=len(found), desc="grading", unit="notebook", disable=not progress
+            )
+        ]
     remove_tree(out / ".sandbox")
     _max_scores(course, [o for o in outcomes if not o.cells])
     export(outcomes, out)
     return sorted(outcomes, key=lambda o: (o.student_id, o.assignment_id))
+
+
+def _score(
+    course: Course, submission: Submission, outcome: Outcome, work_root: Path, out: Path
+) -> Outcome:
+    """Scores a submission that ran and writes its feedback, while others still run.
+
+    Scoring writes the gradebook, so it happens one submission at a time.
+    """
+    executed = work_root / outcome.student_id / outcome.assignment_id / "executed.ipynb"
+    if outcome.status in ("graded", "timeout", "crashed") and executed.is_file():
+        path = submission.path
+        try:
+            score_one(course, outcome, executed, path.parent / "timestamp.txt" if path else None)
+            write_feedback(course, [outcome], out)
+        except Exception as exc:  # one submission never aborts the batch
+            return crashed(submission, "scoring it", exc)
+    return outcome
 
 
 def _read_grades(shard: Path) -> list[Outcome]:
@@ -823,7 +915,7 @@ def merge(shards: list[Path], out: Path, *, root: Path = REPO_ROOT) -> list[Outc
             try:
                 score_one(course, outcome, out / "work" / work / "executed.ipynb")
             except Exception as exc:  # one submission never aborts the batch
-                outcomes[index] = _crash(outcome, "scoring it", exc)
+                outcomes[index] = crashed(outcome, "scoring it", exc)
     _max_scores(course, [o for o in outcomes if not o.cells])
     for outcome in outcomes:
         try:

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
 import re
 import secrets
-import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -40,7 +40,9 @@ __all__ = [
     "names_in",
     "prepare_workdir",
     "seed_identity",
+    "workdir_files",
     "write_images",
+    "write_workdir",
 ]
 
 SEED_ENV = "AUTOGRADER_HELDOUT_SEED"
@@ -119,12 +121,33 @@ def write_images(names: Iterable[str], seed: int, workdir: Path) -> None:
         np.save(folder / f"{name}.npy", held_out(name, seed)[0], allow_pickle=False)
 
 
+def workdir_files(folder: Path, notebook: nbformat.NotebookNode, seed: int) -> dict[str, bytes]:
+    """What a run's working folder starts with, by relative path: the files shipped in ``folder``
+    beside the source ``notebook``, and the held-out images its cells ask for.
+
+    As bytes, so that a run on another machine (``grade --scheduler``) gets the same folder.
+    """
+    files = {
+        extra.name: extra.read_bytes()
+        for extra in sorted(folder.iterdir())
+        if extra.is_file() and extra.suffix != ".ipynb"
+    }
+    for name in names_in("\n".join(c.source for c in notebook.cells)):
+        buffer = io.BytesIO()
+        np.save(buffer, held_out(name, seed)[0], allow_pickle=False)
+        files[f"heldout/{name}.npy"] = buffer.getvalue()
+    return files
+
+
+def write_workdir(files: dict[str, bytes], workdir: Path) -> None:
+    """Writes :func:`workdir_files` into ``workdir``."""
+    for name, data in files.items():
+        (workdir / name).parent.mkdir(parents=True, exist_ok=True)
+        (workdir / name).write_bytes(data)
+
+
 def prepare_workdir(
     folder: Path, notebook: nbformat.NotebookNode, workdir: Path, seed: int
 ) -> None:
-    """Lays out a run's working folder: the files shipped in ``folder`` beside the source
-    ``notebook``, and the held-out images its cells ask for."""
-    for extra in folder.iterdir():
-        if extra.is_file() and extra.suffix != ".ipynb":
-            shutil.copy2(extra, workdir / extra.name)
-    write_images(names_in("\n".join(c.source for c in notebook.cells)), seed, workdir)
+    """Lays out a run's working folder (:func:`workdir_files`) in ``workdir``."""
+    write_workdir(workdir_files(folder, notebook, seed), workdir)
