@@ -56,7 +56,16 @@ from autograder.sandbox import INSTALL_HINT, Limits, RunResult, isolation_proble
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["LOCAL_PREFIX", "connect", "course_identity", "execute", "parse_resources"]
+__all__ = [
+    "LOCAL_PREFIX",
+    "check_workers",
+    "connect",
+    "course_identity",
+    "execute",
+    "local_workers",
+    "parse_resources",
+    "session",
+]
 
 #: ``local:N``: a LocalCluster of N worker processes on this machine.
 LOCAL_PREFIX = "local:"
@@ -113,29 +122,56 @@ def local_workers(address: str) -> int | None:
 
 @contextlib.contextmanager
 def connect(address: str) -> Iterator[Client]:
-    """A Dask client for ``address``: ``local:N`` or a scheduler such as ``tcp://host:8786``."""
+    """A Dask client for ``address``: ``local:N`` or a scheduler such as ``tcp://host:8786``.
+
+    Closed explicitly rather than with ``with``, so that it may be opened in one thread and
+    closed in another (the grader starts it while the course is prepared).
+    """
     distributed = _distributed()
     workers = local_workers(address)
+    cluster = None
     if workers is not None:
         import dask
 
-        with (
-            dask.config.set(LOCAL_SCHEDULER_CONFIG),
-            distributed.LocalCluster(
+        with dask.config.set(LOCAL_SCHEDULER_CONFIG):  # read when the scheduler starts
+            cluster = distributed.LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-            ) as cluster,
-            distributed.Client(cluster) as client,
-        ):
-            yield client
-        return
+            )
     try:
-        client = distributed.Client(address, timeout=_CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise GradingError(
-            f"cannot reach the Dask scheduler at {address} ({type(exc).__name__}: {exc}): "
-            "check the address (tcp://HOST:8786) and that `dask scheduler` runs there"
-        ) from exc
-    with client:
+        try:
+            client = distributed.Client(cluster or address, timeout=_CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise GradingError(
+                f"cannot reach the Dask scheduler at {address} ({type(exc).__name__}: {exc}): "
+                "check the address (tcp://HOST:8786) and that `dask scheduler` runs there"
+            ) from exc
+        try:
+            yield client
+        finally:
+            client.close()
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def session(
+    address: str, *, sandbox: bool, resources: dict[str, float]
+) -> contextlib.AbstractContextManager[Client]:
+    """:func:`connect`, then :func:`check_workers`, on entering: a cluster ready to grade on.
+
+    Raises:
+        GradingError: at once, before the (slow) start: Dask is not installed, or ``address``
+            is a malformed ``local:N``.
+    """
+    _distributed()
+    local_workers(address)
+    return _session(address, sandbox, resources)
+
+
+@contextlib.contextmanager
+def _session(address: str, sandbox: bool, resources: dict[str, float]) -> Iterator[Client]:
+    with connect(address) as client:
+        check_workers(client, sandbox=sandbox, resources=resources, address=address)
         yield client
 
 

@@ -782,25 +782,25 @@ def grade(
     found = find_submissions(folder, ids, problems)
     if shard:
         found = [s for s in found if in_shard(s.student_id, shard)]
-    with contextlib.ExitStack() as stack:
-        client = None
+    with contextlib.ExitStack() as stack, ThreadPoolExecutor(max_workers=1) as starter:
+        here = True  # do the submissions share this machine's cores?
         if scheduler:
             from autograder import cluster
 
+            here = cluster.local_workers(scheduler) is not None
             jobs = cluster.local_workers(scheduler) or jobs
-            client = stack.enter_context(cluster.connect(scheduler))
-            cluster.check_workers(
-                client, sandbox=sandbox, resources=resources or {}, address=scheduler
-            )
+            # The cluster starts (and its workers are checked) while the course is prepared.
+            session = cluster.session(scheduler, sandbox=sandbox, resources=resources or {})
+            starting = starter.submit(stack.enter_context, session)
         jobs = jobs or os.cpu_count() or 1
-        # Parallel submissions share the cores; on a cluster of its own, each worker decides.
-        if not scheduler or cluster.local_workers(scheduler):
+        if here:  # parallel submissions share the cores; a remote worker shares its own
             threads = limits.threads or max(1, (os.cpu_count() or 1) // jobs)
             limits = dataclasses.replace(limits, threads=threads)
         course = prepare_course(
             out, ids, root, reference_dir, show_hidden_tests=show_hidden_tests, limits=limits,
             jobs=jobs,
         )  # fmt: skip
+        client = starting.result() if scheduler else None
         readonly, hidden = sandbox_paths()
         private = private_folders(root, out, submissions.resolve(), course.reference_dir.resolve())
         isolation = Sandbox(sandbox, readonly, (*hidden, *private))

@@ -20,7 +20,9 @@ Printed: the throughput ratio nbgrader / autograder (target >= 1.7 with 2 jobs o
 sandboxed run's time over the unsandboxed one's (target <= 1.10: the sandbox costs at most 10 %
 of throughput), the overhead per submission over bare execution, counted in job-slot
 seconds: ``autograder_wall * J / N - bare / N`` (target <= 2 s), the Dask run's time over the
-thread run's (target <= 1.10), and the reference time of the second run (target: none).
+thread run's (target <= 1.10), the reference time of the second run (target: none), and the
+time scoring and feedback take per submission on the instructor's machine, where they run one at
+a time whatever the cluster (the floor of any grading run's length).
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ def main() -> int:
         reference = tmp / "reference"
         t_bare = bare([subs / s / f"{args.assignment}.ipynb" for s in students])
         t_nbgrader = plain_nbgrader(args.assignment, students, subs, tmp / "nbgrader")
-        times, outcomes, in_reference = {}, [], {}
+        times, outcomes, in_reference, in_scoring = {}, [], {}, {}
         runs = {
             "first": {},
             "threads": {},
@@ -127,9 +129,13 @@ def main() -> int:
             "dask": {"scheduler": f"local:{args.jobs}"},
         }
         for name, options in runs.items():
-            spent = [0.0]
+            spent, scoring = [0.0], [0.0]
             start = time.perf_counter()
-            with timed(grade_module, "build_reference", spent):
+            with (
+                timed(grade_module, "build_reference", spent),
+                timed(grade_module, "score_one", scoring),
+                timed(grade_module, "write_feedback", scoring),
+            ):
                 outcomes += grade_module.grade(
                     subs,
                     tmp / f"out-{name}",
@@ -139,7 +145,7 @@ def main() -> int:
                     **options,
                 )
             times[name] = time.perf_counter() - start
-            in_reference[name] = spent[0]
+            in_reference[name], in_scoring[name] = spent[0], scoring[0]
         t_ours, t_open, t_dask = times["threads"], times["no sandbox"], times["dask"]
 
     n = len(students)
@@ -160,6 +166,12 @@ def main() -> int:
     print(f"overhead per submission over bare execution: {overhead:.2f} job-slot s (target <= 2)")
     print(f"dask / thread grading time: {t_dask / t_ours:.2f}x (target <= 1.10)")
     print(f"reference time in the second run: {in_reference['threads']:.2f} s (target: none)")
+    per = in_scoring["threads"] / n
+    print(
+        f"scoring and feedback, one at a time on this machine: {per:.2f} s per submission "
+        f"(the floor for a class on any cluster: {300 * per / 60:.1f} min for 300, "
+        f"{3000 * per / 60:.0f} min for 3,000)"
+    )
     return 0
 
 
