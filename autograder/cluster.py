@@ -21,7 +21,6 @@ Dask is an optional extra: ``pip install -r requirements-cluster.txt``.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import dataclasses
 import hashlib
@@ -30,7 +29,7 @@ import tempfile
 import time
 import uuid
 import warnings
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -96,13 +95,14 @@ def parse_resources(items: Iterable[str]) -> dict[str, float]:
     """
     resources = {}
     for item in items:
-        name, _, amount = item.partition("=")
+        name, _, amount = (part.strip() for part in item.partition("="))
         try:
-            resources[name.strip()] = float(amount)
+            value = float(amount)
         except ValueError:
-            name = ""
-        if not name.strip():
+            value = None
+        if not name or value is None:
             raise ValueError(f"a resource is NAME=AMOUNT, e.g. GPU=1; got {item!r}")
+        resources[name] = value
     return resources
 
 
@@ -288,7 +288,7 @@ def execute(
     distributed = _distributed()
     files: dict[str, object] = {}  # assignment -> its starting files, as a task's result
     queue = iter(submissions)
-    retry: collections.deque[tuple[Submission, Run]] = collections.deque()
+    retry: deque[tuple[Submission, Run]] = deque()
     running = distributed.as_completed()
     owner: dict[object, tuple[Submission, Run, str]] = {}  # future -> what and where
     deaths: Counter[str] = Counter()  # student/assignment -> workers that died running it
