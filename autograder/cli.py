@@ -9,6 +9,7 @@ from pathlib import Path
 
 from autograder import release as release_mod
 from autograder.bundle import BundleError, bundle
+from autograder.canvas import canvas_csv
 from autograder.cluster import parse_resources
 from autograder.course import REPO_ROOT
 from autograder.demo import run_demo
@@ -124,6 +125,24 @@ def _merge(args: argparse.Namespace) -> int:
     outcomes = merge([Path(p) for p in args.shards], Path(args.out))
     print_table(outcomes)
     print(f"grades: {Path(args.out) / 'grades.csv'}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    dest, unknown = canvas_csv(
+        Path(args.out),
+        Path(args.roster),
+        Path(args.dest) if args.dest else None,
+        id_column=args.id_column,
+    )
+    if unknown:
+        print(
+            f"warning: {len(unknown)} student(s) of grades.csv are not in the roster, so not in "
+            f"{dest.name}: {', '.join(unknown)} (their grades are in grades.csv; check "
+            f"--id-column {args.id_column!r})",
+            file=sys.stderr,
+        )
+    print(f"Canvas grades: {dest} (import it in Canvas: Grades > Import)")
     return 0
 
 
@@ -261,6 +280,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", required=True, help="folder for the merged grades, feedback and gradebook"
     )
     p.set_defaults(run=_merge)
+
+    p = commands.add_parser("export", help="write a grading run's grades for a gradebook")
+    p.add_argument("out", help="a grading output folder (with grades.csv)")
+    p.add_argument("--format", choices=["canvas"], required=True, help="the gradebook's format")
+    p.add_argument(
+        "--roster",
+        required=True,
+        help="Canvas's gradebook export for the course (Grades > Export), one row per student",
+    )
+    p.add_argument(
+        "--id-column",
+        default="SIS Login ID",
+        help="the roster column that holds the students' ids as in the submissions folder "
+        "(default: %(default)s)",
+    )
+    p.add_argument("--dest", default=None, help="the file to write (default: OUT/canvas.csv)")
+    p.set_defaults(run=_export)
 
     p = commands.add_parser(
         "validate", help="check that solutions pass all tests and releases fail them"
