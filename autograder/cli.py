@@ -10,6 +10,7 @@ from pathlib import Path
 from autograder import release as release_mod
 from autograder.bundle import BundleError, bundle
 from autograder.canvas import canvas_csv
+from autograder.check import check
 from autograder.cluster import parse_resources
 from autograder.course import REPO_ROOT
 from autograder.demo import run_demo
@@ -146,6 +147,12 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    report = check(Path(args.notebook), dest=Path(args.dest) if args.dest else None)
+    print(report.table())
+    return 0 if not report.failed and not report.unimplemented else 1
+
+
 def _validate(args: argparse.Namespace) -> int:
     problems = validate(REPO_ROOT, args.assignments or None, jobs=args.jobs)
     for line in problems:
@@ -280,6 +287,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", required=True, help="folder for the merged grades, feedback and gradebook"
     )
     p.set_defaults(run=_merge)
+
+    p = commands.add_parser(
+        "check", help="a student's check before handing in: run the notebook, list its tests"
+    )
+    p.add_argument("notebook", help="the notebook you are about to hand in")
+    p.add_argument(
+        "--dest", default=None, help="folder for the clean copy to hand in (default: hand-in/)"
+    )
+    p.set_defaults(run=_check)
 
     p = commands.add_parser("export", help="write a grading run's grades for a gradebook")
     p.add_argument("out", help="a grading output folder (with grades.csv)")
