@@ -23,7 +23,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from autograder.canonical import canonicalize
 from autograder.course import REPO_ROOT
 from autograder.evidence import grade_id as cell_id
-from autograder.grade import GradingError, _read_submission
+from autograder.grade import GradingError, read_submission
 from autograder.reference import execute_notebook
 from autograder.sandbox import CELL_FLOOR
 
@@ -139,7 +139,7 @@ def check(
     Raises:
         GradingError: the file is not a notebook of the course; the message says what to do.
     """
-    nb, problem = _read_submission(path)
+    nb, problem = read_submission(path)
     if nb is None:
         raise GradingError(f"{path} cannot be handed in: {problem}")
     assignment_id, released = _identify(nb, root)

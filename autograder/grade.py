@@ -89,6 +89,7 @@ __all__ = [
     "prepare_course",
     "prepare_one",
     "private_folders",
+    "read_submission",
     "record_run",
     "run_one",
     "score_one",
@@ -399,8 +400,9 @@ def time_limits(
     return dataclasses.replace(limits, notebook_seconds=notebook), cells
 
 
-def _read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
-    """The notebook, or None and why it cannot be graded."""
+def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
+    """The notebook at ``path`` (a regular file, size-capped, nbformat 4, valid), or None and why
+    it cannot be graded, in words for the student."""
     data = read_regular_file(path, _MAX_SUBMISSION_BYTES)
     if data is None:
         if path.is_file() and path.stat().st_size > _MAX_SUBMISSION_BYTES:
@@ -474,7 +476,7 @@ def prepare_one(course: Course, submission: Submission, limits: Limits) -> Run |
     if submission.path is None:
         outcome.message = submission.note or f"no {submission.assignment_id}.ipynb was handed in"
         return outcome
-    nb, problem = _read_submission(submission.path)
+    nb, problem = read_submission(submission.path)
     if nb is None:
         outcome.status, outcome.message = "invalid", problem
         return outcome
