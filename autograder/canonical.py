@@ -17,12 +17,9 @@ from nbformat import NotebookNode
 from nbformat.corpus.words import generate_corpus_id
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from autograder.evidence import nbgrader_meta as _meta
+
 __all__ = ["canonicalize"]
-
-
-def _meta(cell: NotebookNode) -> dict:
-    meta = cell.get("metadata", {}).get("nbgrader")
-    return meta if isinstance(meta, dict) else {}
 
 
 def _stub(cell: NotebookNode) -> NotebookNode:

@@ -12,7 +12,6 @@ claims a grade: the hidden tests run only when the instructor grades.
 from __future__ import annotations
 
 import copy
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +19,10 @@ from pathlib import Path
 import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from autograder import heldout
 from autograder.canonical import canonicalize
 from autograder.course import REPO_ROOT
+from autograder.evidence import first_error, is_test_cell, nbgrader_meta
 from autograder.evidence import grade_id as cell_id
 from autograder.grade import GradingError, read_submission
 from autograder.reference import execute_notebook
@@ -77,11 +78,6 @@ def released_ids(root: Path = REPO_ROOT) -> list[str]:
     )
 
 
-def _meta(cell: nbformat.NotebookNode) -> dict:
-    meta = cell.get("metadata", {}).get("nbgrader")
-    return meta if isinstance(meta, dict) else {}
-
-
 def _identify(nb: nbformat.NotebookNode, root: Path) -> tuple[str, nbformat.NotebookNode]:
     """The released notebook sharing the most graded cells with ``nb``."""
     ours = {cell_id(c) for c in nb.cells} - {None}
@@ -105,7 +101,7 @@ def _tampered(nb: nbformat.NotebookNode, released: nbformat.NotebookNode) -> lis
     mine = {cell_id(c): c for c in nb.cells if cell_id(c)}
     notes = []
     for cell in released.cells:
-        grade_id, meta = cell_id(cell), _meta(cell)
+        grade_id, meta = cell_id(cell), nbgrader_meta(cell)
         if not grade_id or meta.get("solution"):
             continue
         what = "test cell" if meta.get("grade") else "locked cell"
@@ -114,15 +110,6 @@ def _tampered(nb: nbformat.NotebookNode, released: nbformat.NotebookNode) -> lis
         elif mine[grade_id].source != cell.source:
             notes.append(f"{what} {grade_id} was edited; the grader runs the original instead")
     return notes
-
-
-def _first_error(cell: nbformat.NotebookNode) -> tuple[str, str] | None:
-    """The first error a cell raised: its type and the first line of its message."""
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "error":
-            lines = str(output.get("evalue", "")).splitlines()
-            return output.get("ename", ""), lines[0] if lines else ""
-    return None
 
 
 def check(
@@ -153,12 +140,10 @@ def check(
     canonical, repairs = canonicalize(nb, released)
     report.notes += [r for r in repairs if "restored" not in r]  # _tampered named those
 
-    folder = root / "notebooks" / assignment_id
-    executed = copy.deepcopy(canonical)
+    executed = copy.deepcopy(canonical)  # the clean copy is written without outputs
     with tempfile.TemporaryDirectory(prefix="check-") as tmp:
-        for extra in folder.iterdir():
-            if extra.is_file() and extra.suffix != ".ipynb":
-                shutil.copy2(extra, Path(tmp) / extra.name)
+        # the files shipped beside the released notebook (it asks for no held-out set)
+        heldout.prepare_workdir(root / "notebooks" / assignment_id, released, Path(tmp), seed=0)
         try:
             executed = execute_notebook(executed, Path(tmp), timeout=timeout)
         except (CellTimeoutError, DeadKernelError) as exc:
@@ -167,21 +152,21 @@ def check(
                 "kernel died, so later tests did not run; the grader stops such a cell too"
             )
     for cell in executed.cells:
-        meta, error = _meta(cell), _first_error(cell)
-        if cell.cell_type != "code" or not cell_id(cell):
+        gid, error = cell_id(cell), first_error(cell)
+        if cell.cell_type != "code" or not gid:
             continue
-        if meta.get("grade") and not meta.get("solution"):
-            report.tests.append(cell_id(cell))
-        unfinished = error is not None and "NotImplementedError" in " ".join(error)
-        if unfinished and (meta.get("solution") or meta.get("grade")):
-            report.unimplemented.append(cell_id(cell))  # the exercise, or a test that calls it
-        elif meta.get("grade") and not meta.get("solution"):
-            if error:
-                report.failed[cell_id(cell)] = f"{error[0]}: {error[1]}"[:300]
-            elif cell.get("outputs") or cell.get("execution_count"):
-                report.passed.append(cell_id(cell))
-            else:
-                report.failed[cell_id(cell)] = "did not run (the run stopped before it)"
+        test = is_test_cell(cell)
+        if test:
+            report.tests.append(gid)
+        message = f"{error[0]}: {error[1].splitlines()[0] if error[1] else ''}" if error else ""
+        if "NotImplementedError" in message and (test or nbgrader_meta(cell).get("solution")):
+            report.unimplemented.append(gid)  # the exercise, or a test that calls it
+        elif test and error:
+            report.failed[gid] = message[:300]
+        elif test and cell.get("execution_count"):
+            report.passed.append(gid)
+        elif test:
+            report.failed[gid] = "did not run (the run stopped before it)"
 
     dest = dest or path.parent / "hand-in"
     dest.mkdir(parents=True, exist_ok=True)

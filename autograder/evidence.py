@@ -30,9 +30,11 @@ from course_utils.checks import EVIDENCE_MIME, decode_value
 __all__ = [
     "EvidenceError",
     "grade_id",
+    "nbgrader_meta",
     "Verdict",
     "VerifyEvidence",
     "cell_records",
+    "first_error",
     "compare_records",
     "decode_accuracy",
     "is_sealed_cell",
@@ -58,14 +60,28 @@ class Verdict:
         return "; ".join(self.failures)
 
 
+def nbgrader_meta(cell: NotebookNode) -> dict:
+    """The cell's nbgrader metadata, or {} (also when a student's file holds something else there)."""
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return meta if isinstance(meta, dict) else {}
+
+
 def grade_id(cell: NotebookNode) -> str | None:
     """The cell's nbgrader grade_id, or None for a cell nbgrader does not track."""
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return nbgrader_meta(cell).get("grade_id")
+
+
+def first_error(cell: NotebookNode) -> tuple[str, str] | None:
+    """The first error a code cell's outputs hold: its type and its message, or None."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return str(output.get("ename", "")), str(output.get("evalue", ""))
+    return None
 
 
 def is_test_cell(cell: NotebookNode) -> bool:
     """True for an autograded test cell: a graded, locked code cell that is not an answer cell."""
-    meta = cell.get("metadata", {}).get("nbgrader", {})
+    meta = nbgrader_meta(cell)
     return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 

@@ -49,6 +49,7 @@ from tqdm.auto import tqdm
 from autograder import heldout
 from autograder.canonical import canonicalize
 from autograder.course import REPO_ROOT, assignment_ids, ensure_scripts_on_path, source_notebook
+from autograder.evidence import first_error
 from autograder.evidence import grade_id as cell_id
 from autograder.feedback import awaits_grading
 from autograder.nbgrader_config import course_config
@@ -580,11 +581,10 @@ def _cell_messages(notebook: Path) -> dict[str, str]:
         return {}
     messages = {}
     for cell in nbformat.read(notebook, as_version=4).cells:
-        grade_id = cell_id(cell)
-        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        if grade_id and errors:
+        grade_id, error = cell_id(cell), first_error(cell)
+        if grade_id and error:
             # long enough for a check's message and its hint, short enough for a spreadsheet cell
-            messages[grade_id] = f"{errors[0].get('ename')}: {str(errors[0].get('evalue'))[:600]}"
+            messages[grade_id] = f"{error[0]}: {error[1][:600]}"
     return messages
 
 
@@ -789,8 +789,8 @@ def grade(
         if scheduler:
             from autograder import cluster
 
-            here = cluster.local_workers(scheduler) is not None
-            jobs = cluster.local_workers(scheduler) or jobs
+            workers = cluster.local_workers(scheduler)  # None: a scheduler elsewhere
+            here, jobs = workers is not None, workers or jobs
             # The cluster starts (and its workers are checked) while the course is prepared.
             session = cluster.session(scheduler, sandbox=sandbox, resources=resources or {})
             starting = starter.submit(stack.enter_context, session)
