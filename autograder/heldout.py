@@ -3,7 +3,7 @@
 A hidden accuracy check loads its images with ``course_utils.checks.held_out_images(name)`` and
 records the trained model's predictions with ``record_predictions(name, y_pred, held_out=name,
 min_accuracy=...)``. The images reach every run's working folder as ``heldout/<name>.npy``,
-written there by :func:`write_images`. Their labels never enter a kernel, the reference run's
+written there by :func:`prepare_workdir`. Their labels never enter a kernel, the reference run's
 included: ``autograder.reference`` adds them to the reference evidence (a grader-only file) as
 the record's targets, and ``autograder.evidence`` scores the predictions against them. So a
 patched check helper has no labels to forward.
@@ -25,7 +25,7 @@ import io
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -41,7 +41,6 @@ __all__ = [
     "prepare_workdir",
     "seed_identity",
     "workdir_files",
-    "write_images",
     "write_workdir",
 ]
 
@@ -111,14 +110,6 @@ def seed_identity(seed: int) -> str:
 def names_in(notebook_text: str) -> list[str]:
     """The held-out sets a notebook's cells ask for, in order of first use."""
     return list(dict.fromkeys(_NAME.findall(notebook_text)))
-
-
-def write_images(names: Iterable[str], seed: int, workdir: Path) -> None:
-    """Writes each set's images (never its labels) to ``workdir/heldout/<name>.npy``."""
-    for name in names:
-        folder = workdir / "heldout"
-        folder.mkdir(exist_ok=True)
-        np.save(folder / f"{name}.npy", held_out(name, seed)[0], allow_pickle=False)
 
 
 def workdir_files(folder: Path, notebook: nbformat.NotebookNode, seed: int) -> dict[str, bytes]:

@@ -32,7 +32,11 @@ def test_sets_are_shuffled_by_the_seed_and_only_images_are_written(tmp_path, mon
     assert sorted(map(bytes, images.reshape(1000, -1))) == sorted(
         map(bytes, public.reshape(1000, -1))
     )
-    heldout.write_images(["mnist_test"], 1, tmp_path)
+    asks = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell('held_out_images("mnist_test")')]
+    )
+    (tmp_path / "course").mkdir()  # an assignment folder that ships no other file
+    heldout.write_workdir(heldout.workdir_files(tmp_path / "course", asks, 1), tmp_path)
     assert sorted(p.name for p in (tmp_path / "heldout").iterdir()) == ["mnist_test.npy"]
     np.testing.assert_array_equal(held_out_images("mnist_test"), images)
 
