@@ -225,13 +225,19 @@ def check_workers(
                 f"On that machine, {INSTALL_HINT}"
             )
     if resources:
-        offered = [w["resources"] for w in client.scheduler_info()["workers"].values()]
-        if not any(all(o.get(k, 0) >= v for k, v in resources.items()) for o in offered):
+        workers = client.scheduler_info(n_workers=-1)["workers"].values()
+        if not any(_offers(w, resources) for w in workers):
             wanted = " ".join(f"{k}={v:g}" for k, v in resources.items())
             raise GradingError(
                 f"no Dask worker offers {wanted}: start workers with "
                 f"`dask worker {address} --resources {wanted}` (one per GPU machine)"
             )
+
+
+def _offers(worker: dict, resources: dict[str, float]) -> bool:
+    """Does a worker (as the scheduler describes it) have every resource asked for?"""
+    offered = worker.get("resources") or {}
+    return all(offered.get(name, 0) >= amount for name, amount in resources.items())
 
 
 def _run_on_worker(
@@ -291,7 +297,7 @@ def execute(
     retry: deque[tuple[Submission, Run]] = deque()
     running = distributed.as_completed()
     owner: dict[object, tuple[Submission, Run, str]] = {}  # future -> what and where
-    deaths: Counter[str] = Counter()  # student/assignment -> workers that died running it
+    deaths: Counter[Submission] = Counter()  # workers that died running each submission
     exhausted = False
 
     def starting_files(assignment_id: str) -> object:
@@ -312,8 +318,7 @@ def execute(
         busy = Counter(where for _, _, where in owner.values())
         free = []
         for address, worker in client.scheduler_info(n_workers=-1)["workers"].items():
-            offered = worker.get("resources") or {}
-            if all(offered.get(k, 0) >= v for k, v in (resources or {}).items()):
+            if _offers(worker, resources or {}):
                 free += [address] * (worker["nthreads"] - busy[address])
         return free
 
@@ -366,8 +371,8 @@ def execute(
             result, log = future.result()
             outcome = record_run(run, result, log, work_root)
         except distributed.KilledWorker as exc:
-            deaths[f"{run.student_id}/{run.assignment_id}"] += 1
-            if deaths[f"{run.student_id}/{run.assignment_id}"] < 2:
+            deaths[submission] += 1
+            if deaths[submission] < 2:
                 retry.append((submission, run))  # not the student's doing: once more
                 future.release()
                 yield from fill()
