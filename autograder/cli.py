@@ -7,6 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from autograder import gradescope
 from autograder import release as release_mod
 from autograder.bundle import BundleError, bundle
 from autograder.canvas import canvas_csv
@@ -151,6 +152,24 @@ def _check(args: argparse.Namespace) -> int:
     report = check(Path(args.notebook), dest=Path(args.dest) if args.dest else None)
     print(report.table())
     return 0 if not report.failed and not report.unimplemented else 1
+
+
+def _gradescope(args: argparse.Namespace) -> int:
+    if args.home:  # what run_autograder calls on Gradescope, for one submission
+        return gradescope.run(Path(args.home))
+    if not args.assignment or not args.out:
+        raise GradingError("gradescope takes ASSIGNMENT --out autograder.zip (or --run HOME)")
+    zip_path = gradescope.build(
+        args.assignment,
+        Path(args.out).resolve(),
+        reference_cache=Path(args.reference_cache) if args.reference_cache else None,
+        visibility=args.visibility,
+        sandbox=not args.no_sandbox,
+    )
+    print(f"Gradescope autograder: {zip_path} (upload it under Configure Autograder > Zip file)")
+    if args.no_sandbox:
+        print(_NO_SANDBOX)
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -313,6 +332,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dest", default=None, help="the file to write (default: OUT/canvas.csv)")
     p.set_defaults(run=_export)
+
+    p = commands.add_parser("gradescope", help="build an assignment's Gradescope autograder zip")
+    p.add_argument("assignment", nargs="?", help="the assignment id, e.g. 01_mlp_backprop")
+    p.add_argument("--out", default=None, help="the zip to write, e.g. autograder.zip")
+    p.add_argument(
+        "--visibility",
+        choices=gradescope.VISIBILITIES,
+        default="after_published",
+        help="when students see their per-cell scores (default: %(default)s); the hidden tests' "
+        "details appear only after publication whatever this says",
+    )
+    p.add_argument(
+        "--reference-cache",
+        default=None,
+        metavar="DIR",
+        help="where the reference run is kept (as for grade); the zip carries it",
+    )
+    p.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="grade on Gradescope even where bubblewrap cannot run there: student code can then "
+        "read the reference evidence in the zip and forge its grade (trusted submissions only)",
+    )
+    p.add_argument("--run", dest="home", default=None, metavar="HOME", help=argparse.SUPPRESS)
+    p.set_defaults(run=_gradescope)
 
     p = commands.add_parser(
         "validate", help="check that solutions pass all tests and releases fail them"
