@@ -483,7 +483,7 @@ def test_a_broken_reference_ends_the_run_with_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, change, expected
 ):
     """The CLI exits 2 with one line naming the assignment, the cell and what to do."""
-    import autograder.cli as cli
+    import autograder.commands.grade as command
 
     course = make_demo_course(tmp_path / "course")
     path = course / "solutions" / "tiny" / "tiny.ipynb"
@@ -495,7 +495,7 @@ def test_a_broken_reference_ends_the_run_with_one_line(
     nbformat.write(nb, path)
     subs = _write_class(tmp_path / "subs", course, {"a": {}})
     monkeypatch.setattr(
-        cli, "grade", functools.partial(grade, root=course, sandbox=isolation_problem() is None)
+        command, "grade", functools.partial(grade, root=course, sandbox=isolation_problem() is None)
     )
     out, cache = tmp_path / "out", tmp_path / "cache"
     argv = [
