@@ -2,7 +2,8 @@
 
 ``python -m autograder`` builds its configuration from :func:`course_config`. The file doubles as
 an ordinary nbgrader config file, so instructors who prefer nbgrader's own commands can run them
-from the repository root with ``--config autograder/nbgrader_config.py``.
+from the repository root with ``--NbGrader.config_file=autograder/nbgrader_config`` (nbgrader has
+no ``--config`` option: it warns "Unrecognized alias" and runs without the course's settings).
 """
 
 from __future__ import annotations
