@@ -107,6 +107,10 @@ SCORE_FIELDS = ("student_id", "assignment_id", "grade_id", "score", "max_score",
 _RUN_STATUS = {"ok": "graded", "timeout": "timeout", "crashed": "crashed"}
 # A handed-in file larger than this is refused before it is parsed.
 _MAX_SUBMISSION_BYTES = 256 * 2**20
+# What ``nbgrader submit`` writes beside the notebook, kept with the scores: the submission
+# time (for late penalties) and the secret that ``nbgrader release_feedback`` names the feedback
+# file after, so that only the student who submitted finds it with ``nbgrader fetch_feedback``.
+_NBGRADER_SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
 class GradingError(RuntimeError):
@@ -555,16 +559,25 @@ def execute_one(
 
 
 def score_one(
-    course: Course, outcome: Outcome, executed: Path, timestamp: Path | None = None
+    course: Course, outcome: Outcome, executed: Path, handed_in: Path | None = None
 ) -> None:
-    """Lets nbgrader check the evidence of an executed notebook and record its scores."""
+    """Lets nbgrader check the evidence of an executed notebook and record its scores.
+
+    ``handed_in`` is the folder the student's notebook came from; what ``nbgrader submit``
+    wrote there (``timestamp.txt``, ``submission_secret.txt``) goes into the course with it, so
+    that the feedback can go back through nbgrader's exchange (``nbgrader release_feedback``).
+    """
+    kept = {
+        name: data
+        for name in (_NBGRADER_SUBMISSION_FILES if handed_in is not None else ())
+        if (data := read_regular_file(handed_in / name, 1024))
+    }  # read first: merge may hand in the very folder that is replaced here
     dest = course.root / "submitted" / outcome.student_id / outcome.assignment_id
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
     shutil.copy2(executed, dest / f"{outcome.assignment_id}.ipynb")
-    stamp = read_regular_file(timestamp, 1024) if timestamp is not None else None
-    if stamp:  # nbgrader's submission time, for late penalties
-        (dest / "timestamp.txt").write_bytes(stamp)
+    for name, data in kept.items():
+        (dest / name).write_bytes(data)
     result = course.api().autograde(outcome.assignment_id, outcome.student_id)
     if not result["success"]:
         outcome.status = "crashed"
@@ -840,7 +853,7 @@ def _score(
     if outcome.status in ("graded", "timeout", "crashed") and executed.is_file():
         path = submission.path
         try:
-            score_one(course, outcome, executed, path.parent / "timestamp.txt" if path else None)
+            score_one(course, outcome, executed, path.parent if path else None)
             write_feedback(course, [outcome], out)
         except Exception as exc:  # one submission never aborts the batch
             return crashed(submission, "scoring it", exc)
@@ -908,14 +921,14 @@ def merge(shards: list[Path], out: Path, *, root: Path = REPO_ROOT) -> list[Outc
     course = prepare_course(out, sorted({o.assignment_id for o in outcomes}), root)
     for index, outcome in enumerate(outcomes):
         work = Path(outcome.student_id) / outcome.assignment_id
-        executed = (
-            origin[(outcome.student_id, outcome.assignment_id)] / "work" / work / "executed.ipynb"
-        )
+        shard = origin[(outcome.student_id, outcome.assignment_id)]
+        executed = shard / "work" / work / "executed.ipynb"
         if outcome.status in ("graded", "timeout", "crashed") and executed.is_file():
-            if origin[(outcome.student_id, outcome.assignment_id)] != out:
+            if shard != out:
                 shutil.copytree(executed.parent, out / "work" / work, dirs_exist_ok=True)
-            try:
-                score_one(course, outcome, out / "work" / work / "executed.ipynb")
+            try:  # the shard's course keeps nbgrader's submission files
+                handed_in = shard / "course" / "submitted" / work
+                score_one(course, outcome, out / "work" / work / "executed.ipynb", handed_in)
             except Exception as exc:  # one submission never aborts the batch
                 outcomes[index] = crashed(outcome, "scoring it", exc)
     _max_scores(course, [o for o in outcomes if not o.cells])
