@@ -233,3 +233,10 @@ def test_grading_and_merging_keep_what_submit_wrote_for_release_feedback(
         page = hashlib.md5((secret + "tiny").encode()).hexdigest()  # nbgrader.utils.notebook_hash
         released = exchange / COURSE_ID / "feedback" / f"{page}.html"
         assert released.read_bytes() == (feedback / "tiny.html").read_bytes()
+
+
+def test_readme_gives_exactly_these_commands():
+    """README.md shows the instructor's and the students' commands this file runs, word for word."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    for command in [*INSTRUCTOR, *STUDENT.values()]:
+        assert command in readme, f"README.md lacks: {command}"
