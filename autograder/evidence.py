@@ -25,6 +25,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
+from course_utils.cells import first_error, grade_id, is_test_cell, nbgrader_meta
 from course_utils.checks import EVIDENCE_MIME, decode_value
 
 __all__ = [
@@ -58,31 +59,6 @@ class Verdict:
 
     def message(self) -> str:
         return "; ".join(self.failures)
-
-
-def nbgrader_meta(cell: NotebookNode) -> dict:
-    """The cell's nbgrader metadata, or {} (also when a student's file holds something else there)."""
-    meta = cell.get("metadata", {}).get("nbgrader")
-    return meta if isinstance(meta, dict) else {}
-
-
-def grade_id(cell: NotebookNode) -> str | None:
-    """The cell's nbgrader grade_id, or None for a cell nbgrader does not track."""
-    return nbgrader_meta(cell).get("grade_id")
-
-
-def first_error(cell: NotebookNode) -> tuple[str, str] | None:
-    """The first error a code cell's outputs hold: its type and its message, or None."""
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "error":
-            return str(output.get("ename", "")), str(output.get("evalue", ""))
-    return None
-
-
-def is_test_cell(cell: NotebookNode) -> bool:
-    """True for an autograded test cell: a graded, locked code cell that is not an answer cell."""
-    meta = nbgrader_meta(cell)
-    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 def is_sealed_cell(cell: NotebookNode) -> bool:

@@ -9,7 +9,7 @@ The pipeline, one small step each:
    assignments the class handed in (:func:`handed_in`) in ``OUT/gradebook.db`` and builds their
    reference evidence, or finds it in the reference cache.
 3. :func:`prepare_one` validates a submission and rebuilds it around the source notebook
-   (:mod:`autograder.canonical`); :func:`run_one` runs it in its own bubblewrap sandbox with
+   (:mod:`course_utils.cells`); :func:`run_one` runs it in its own bubblewrap sandbox with
    time, memory, process, file and output limits (:mod:`autograder.sandbox`); :func:`record_run`
    keeps what ran. Here ``jobs`` at a time (:func:`execute_one`), or on a Dask cluster
    (``scheduler``, :mod:`autograder.cluster`), where only :func:`run_one` leaves this machine.
@@ -47,7 +47,6 @@ from nbgrader.coursedir import CourseDirectory
 from tqdm.auto import tqdm
 
 from autograder import heldout
-from autograder.canonical import canonicalize
 from autograder.course import REPO_ROOT, assignment_ids, ensure_scripts_on_path, source_notebook
 from autograder.evidence import first_error
 from autograder.evidence import grade_id as cell_id
@@ -68,6 +67,7 @@ from autograder.sandbox import (
     remove_tree,
     run_isolated,
 )
+from course_utils.cells import canonicalize
 
 __all__ = [
     "GRADE_FIELDS",

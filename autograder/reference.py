@@ -24,7 +24,6 @@ from typing import Any
 
 import nbformat
 import platformdirs
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from autograder import heldout
@@ -32,7 +31,9 @@ from autograder.course import REPO_ROOT
 from autograder.evidence import EvidenceError, cell_records, decode_accuracy, is_test_cell
 from autograder.evidence import grade_id as cell_id
 from autograder.sandbox import thread_environment
+from course_utils import kernels
 from course_utils.checks import encode_value
+from course_utils.kernels import NOTEBOOK_SWITCHES  # re-exported: tests read it here
 
 __all__ = [
     "CACHE_ENV",
@@ -50,10 +51,6 @@ CACHE_ENV = "AUTOGRADER_REFERENCE_CACHE"
 # Bumped when the reference file gains a field, so that older cached files are rebuilt.
 _FORMAT = "2: seconds per cell"
 _FINGERPRINT_INPUTS = ("course_utils", "data")
-# Environment variables a student sets to explore with a notebook (05's real roof folder and
-# ImageNet weights). The reference, like every graded run, goes without them (a sandboxed run
-# gets a minimal environment anyway).
-NOTEBOOK_SWITCHES = ("ROOF_FOLDER", "DOWNLOAD_WEIGHTS")
 
 
 def default_cache() -> Path:
@@ -93,30 +90,12 @@ def execute_notebook(
     threads: int = 0,
     on_cell_start: Callable[[int], object] | None = None,
 ) -> nbformat.NotebookNode:
-    """Runs ``nb`` in a fresh python3 kernel with ``workdir`` as its working directory.
-
-    Figures are drawn as in Jupyter (the inline backend, whatever ``MPLBACKEND`` says here), so
-    the executed notebook shows what a student sees; :data:`NOTEBOOK_SWITCHES` are left out of
-    the kernel's environment. Errors do not stop the run
-    (``allow_errors``): callers inspect the outputs. ``threads`` (0: the libraries' default)
-    caps the BLAS and torch threads, as the grader does for each submission. ``on_cell_start``
-    gets each cell's index as it starts; nbclient records each cell's start and end times in its
-    ``metadata.execution``.
-    """
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        allow_errors=True,
-        shutdown_kernel="immediate",  # nothing left to save: skip the graceful goodbye
-        resources={"metadata": {"path": str(workdir)}},
+    """:func:`course_utils.kernels.execute_notebook` (the run the student's check makes too),
+    with the BLAS and torch threads capped at ``threads`` (0: the libraries' default), as the
+    grader does for each submission."""
+    return kernels.execute_notebook(
+        nb, workdir, timeout=timeout, env=thread_environment(threads), on_cell_start=on_cell_start
     )
-    if on_cell_start:
-        client.on_cell_start = lambda cell, cell_index: on_cell_start(cell_index)
-    env = {k: v for k, v in os.environ.items() if k not in NOTEBOOK_SWITCHES}
-    env.update(thread_environment(threads))
-    client.execute(env={**env, "MPLBACKEND": "module://matplotlib_inline.backend_inline"})
-    return nb
 
 
 def _seconds(cell: nbformat.NotebookNode) -> float | None:

@@ -44,6 +44,13 @@ import nbformat
 import psutil
 
 from autograder import cgroup
+from course_utils.kernels import (
+    BATCH_RUN_ENV,
+    CELL_FACTOR,
+    CELL_FLOOR,
+    NOTEBOOK_FACTOR,
+    NOTEBOOK_FLOOR,
+)
 
 __all__ = [
     "CELL_FACTOR",
@@ -78,13 +85,9 @@ INSTALL_HINT = (
 )
 
 
-# Without --timeout, a cell may run CELL_FACTOR times as long as in the reference run, and never
-# less than CELL_FLOOR seconds: a busy or slow grading machine fails no honest work, slower but
-# correct code in a quick cell still has ten minutes, and a hang is still stopped. The notebook's
-# limit is relative in the same way. A run with nothing to compare with (the reference run,
-# nbgrader's own commands) has a fixed limit per cell.
-CELL_FACTOR, CELL_FLOOR = 10, 600
-NOTEBOOK_FACTOR, NOTEBOOK_FLOOR = 5, 1800
+# The limits relative to the reference run (CELL_FACTOR, CELL_FLOOR, NOTEBOOK_*) live in
+# course_utils.kernels, where the student's check reads them too. A run with nothing to compare
+# with (the reference run, nbgrader's own commands) has a fixed limit per cell.
 REFERENCE_CELL_SECONDS = 1800
 
 
@@ -216,6 +219,9 @@ def _environment(home: Path, threads: int, pythonpath: str) -> dict[str, str]:
         IPYTHONDIR=str(home / ".ipython"),  # no instructor profile or startup scripts
         JUPYTER_PLATFORM_DIRS="1",
     )
+    # Nothing of a notebook frontend (JPY_SESSION_NAME, when grading from a Jupyter notebook's
+    # shell) is kept above; this says so to the hand-in check in the notebook's last cell too.
+    env[BATCH_RUN_ENV] = "1"
     return env
 
 
