@@ -34,7 +34,13 @@ reads `raise NotImplementedError()`: replace it with your code and run the test 
 
     python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt && jupyter lab notebooks/
 
-Hand in each notebook under its original name (for example `01_mlp_backprop.ipynb`).
+Before handing in, run the notebook's last cell ("Ready to hand in?"), or in a terminal
+
+    python -m course_utils.handin notebooks/01_mlp_backprop/01_mlp_backprop.ipynb
+
+It runs your notebook again from the top in a fresh kernel, lists which visible tests pass, which
+fail and which exercises are unimplemented, and writes a clean copy, named as the grader expects
+(for example `01_mlp_backprop.ipynb`), to `hand-in/` beside your notebook: hand that in.
 The visible tests are not the whole grade: hidden tests check your functions on other inputs.
 """
 

@@ -1,4 +1,4 @@
-"""Helpers the course notebooks import: devices, data, training, plotting and checks.
+"""Helpers the course notebooks import: devices, data, training, plotting, checks, hand-in.
 
 Public names are re-exported lazily: ``from course_utils import fit`` imports
 ``course_utils.training`` (and torch) only then, so that light users such as the grader, which
@@ -19,6 +19,7 @@ _EXPORTS = {
         "in_colab",
         "seed_everything",
     ),
+    "frontend": ("check_hand_in",),
     "data": ("DataError", "DownloadError", "MissingDataError", "load_mnist", "to_tensors"),
     "training": ("History", "evaluate", "fit", "predict"),
     "roofs": (
