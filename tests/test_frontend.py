@@ -17,7 +17,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.course import assignment_ids, source_notebook
 from course_utils import frontend
+from course_utils.cells import nbgrader_meta
 from course_utils.frontend import (
     BATCH_RUN_MESSAGE,
     NO_FRONTEND_MESSAGE,
@@ -28,6 +30,22 @@ from course_utils.handin import COURSE_ROOT
 from course_utils.kernels import BATCH_RUN_ENV, execute_notebook, kernel_environment
 
 RELEASED_01 = COURSE_ROOT / "notebooks" / "01_mlp_backprop" / "01_mlp_backprop.ipynb"
+
+
+@pytest.mark.parametrize("assignment_id", assignment_ids())
+def test_every_notebook_ends_with_the_check(assignment_id):
+    """The last cells: "Ready to hand in?", then a locked, ungraded call of check_hand_in()."""
+    intro, call = nbformat.read(source_notebook(assignment_id), as_version=4).cells[-2:]
+    assert intro.source.startswith("## Ready to hand in?") and "not a grade" in intro.source
+    assert "check_hand_in()" in call.source
+    assert nbgrader_meta(intro)["grade_id"] == "handin_intro"
+    meta = nbgrader_meta(call)
+    assert (meta["grade_id"], meta["locked"], meta["grade"], meta["solution"]) == (
+        "handin",
+        True,
+        False,
+        False,
+    )
 
 
 @pytest.fixture(autouse=True)
