@@ -87,7 +87,8 @@ def bundle(dest: Path, root: Path = REPO_ROOT) -> Path:
             f"{root / RELEASE_DIR} is missing: run `python -m autograder release` first"
         )
     dest.mkdir(parents=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "full")
+    # hand-in/: clean copies the hand-in check wrote beside a notebook, nobody's to ship
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "full", "hand-in")
     for name in _COPIED:
         src = root / name
         if src.is_dir():
