@@ -67,10 +67,20 @@ def _roofs_test(seed: int) -> tuple[np.ndarray, np.ndarray]:
     return generate_roofs(1000, seed=seed % 2**31, split="test")
 
 
+def _reversal_test(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    # Notebook 06: source digit strings; the labels are one code per target sequence
+    # (course_utils.sequences.sequence_codes), so accuracy is exact-sequence accuracy.
+    from course_utils.sequences import reversal_task, sequence_codes
+
+    src, tgt = reversal_task(1000, min_len=3, max_len=12, seed=seed % 2**31)
+    return src, sequence_codes(tgt)
+
+
 #: Every held-out set by name: images (N, ...) and labels (N,) before shuffling.
 SETS: dict[str, Callable[[int], tuple[np.ndarray, np.ndarray]]] = {
     "mnist_test": _mnist_test,  # float32 (N, 1, 28, 28) in [0, 1], like load_mnist()
     "roofs_test": _roofs_test,  # uint8 (1000, 64, 64, 3), like generate_roofs()
+    "reversal_test": _reversal_test,  # int64 tokens (1000, 12), like reversal_task()
 }
 
 

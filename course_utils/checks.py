@@ -424,7 +424,9 @@ def held_out_images(name: str) -> np.ndarray:
     an order of its own, and keeps their labels (see ``autograder/heldout.py``). Elsewhere (the
     solution run by hand or by nbval) there is no such file and the public images stand in:
     ``"mnist_test"``, the bundled MNIST test split, float32 (1000, 1, 28, 28); ``"roofs_test"``,
-    1,000 synthetic roofs, uint8 (1000, 64, 64, 3).
+    1,000 synthetic roofs, uint8 (1000, 64, 64, 3); ``"reversal_test"``, 1,000 digit strings
+    of notebook 06 as int64 tokens (1000, 12) (``course_utils.sequences``), whose labels are
+    one code per target sequence.
     """
     path = Path("heldout") / f"{name}.npy"
     if path.is_file():
@@ -437,7 +439,11 @@ def held_out_images(name: str) -> np.ndarray:
         from course_utils.roofs import generate_roofs
 
         return generate_roofs(1000, seed=7919, split="test")[0]
-    raise KeyError(f"unknown held-out set {name!r}: 'mnist_test' or 'roofs_test'")
+    if name == "reversal_test":
+        from course_utils.sequences import reversal_task
+
+        return reversal_task(1000, min_len=3, max_len=12, seed=7919)[0]
+    raise KeyError(f"unknown held-out set {name!r}: 'mnist_test', 'roofs_test' or 'reversal_test'")
 
 
 def record_predictions(name: str, y_pred: Any, *, held_out: str, min_accuracy: float) -> None:

@@ -17,7 +17,8 @@ pass computes.
 The twins follow the docstrings of the notebooks' graded functions (notebook 01: ``sigmoid`` to
 ``mlp_forward_backward`` on NumPy arrays; 02: ``conv_output_size``; 04:
 ``scaled_dot_product_attention``, :class:`MultiHeadAttentionTwin`, :class:`TransformerBlockTwin`,
-:class:`PatchEmbedTwin`).
+:class:`PatchEmbedTwin`; 06: ``rnn_step``, ``rnn_forward``, ``sequence_mask``,
+:class:`AdditiveAttentionTwin`, and ``nn.LSTMCell`` itself for its ``LSTMCell``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import torch.nn.functional as F
 from torch import nn
 
 __all__ = [
+    "AdditiveAttentionTwin",
     "MultiHeadAttentionTwin",
     "PatchEmbedTwin",
     "TransformerBlockTwin",
@@ -43,7 +45,10 @@ __all__ = [
     "relu",
     "relu_grad",
     "reseed_in_call_order",
+    "rnn_forward",
+    "rnn_step",
     "scaled_dot_product_attention",
+    "sequence_mask",
     "sigmoid",
     "softmax",
     "standing_in",
@@ -263,3 +268,56 @@ def reseed_in_call_order(module: nn.Module, *inputs: torch.Tensor, seed: int) ->
             if isinstance(m, nn.modules.batchnorm._BatchNorm):
                 m.reset_running_stats()
     return shapes
+
+
+# Notebook 06.
+
+
+def rnn_step(
+    x_t: np.ndarray, h_prev: np.ndarray, U: np.ndarray, V: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """x_t (N, m), h_prev (N, n), U (n, m), V (n, n), b (n,) -> tanh(x_t U^T + h_prev V^T + b) (N, n),
+    by ``F.rnn_tanh_cell``."""
+    return torch.rnn_tanh_cell(
+        _tensor(x_t), _tensor(h_prev), _tensor(U), _tensor(V), _tensor(b)
+    ).numpy()
+
+
+def rnn_forward(
+    X: np.ndarray, h0: np.ndarray, U: np.ndarray, V: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, tuple]:
+    """X (N, T, m), h0 (N, n) -> (H (N, T, n), the cache (X, h0, U, V, b, H)), by ``torch.rnn_tanh``."""
+    b_t = _tensor(b)
+    params = [_tensor(U), _tensor(V), b_t, torch.zeros_like(b_t)]
+    H, _ = torch.rnn_tanh(_tensor(X), _tensor(h0)[None], params, True, 1, 0.0, False, False, True)
+    H = H.numpy()
+    return H, (X, h0, U, V, b, H)
+
+
+def sequence_mask(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
+    """lengths (N,) -> bool (N, max_len), True where t < lengths[n]."""
+    return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]
+
+
+class AdditiveAttentionTwin(nn.Module):
+    """Notebook 06's AdditiveAttention (Bahdanau): scores v^T tanh(W_q q + W_k k_t), softmax over t.
+
+    ``W_q`` (query_dim -> hidden_dim), ``W_k`` (key_dim -> hidden_dim) and ``v`` (hidden_dim -> 1)
+    are linear layers without bias; ``forward(query (N, query_dim), keys (N, T, key_dim), mask
+    (N, T) True = may attend)`` -> (context (N, key_dim), weights (N, T)).
+    """
+
+    def __init__(self, query_dim: int, key_dim: int, hidden_dim: int) -> None:
+        super().__init__()
+        self.W_q = nn.Linear(query_dim, hidden_dim, bias=False)
+        self.W_k = nn.Linear(key_dim, hidden_dim, bias=False)
+        self.v = nn.Linear(hidden_dim, 1, bias=False)
+
+    def forward(
+        self, query: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        scores = self.v(torch.tanh(self.W_q(query)[:, None, :] + self.W_k(keys)))[..., 0]
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        weights = torch.softmax(scores, dim=1)  # (N, T)
+        return torch.bmm(weights[:, None, :], keys)[:, 0], weights

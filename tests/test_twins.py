@@ -125,3 +125,29 @@ def test_standing_in_puts_the_students_names_back_even_after_a_failed_check():
         assert namespace == {"relu": 1, "softmax": 2}
         raise AssertionError("a check failed")
     assert namespace == {"relu": "mine"}
+
+
+def test_the_twins_of_notebook_06_follow_its_docstrings():
+    rng = np.random.default_rng(0)
+    X, h0 = rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 4))
+    U, V, b = rng.normal(size=(4, 3)), rng.normal(size=(4, 4)), rng.normal(size=4)
+    H, cache = twins.rnn_forward(X, h0, U, V, b)
+    h = h0
+    for t in range(5):
+        h = np.tanh(X[:, t] @ U.T + h @ V.T + b)
+        np.testing.assert_allclose(H[:, t], h)
+    np.testing.assert_allclose(twins.rnn_step(X[:, 0], h0, U, V, b), H[:, 0])
+    assert len(cache) == 6 and cache[5] is H and H.dtype == np.float64
+    mask = twins.sequence_mask(torch.tensor([2, 0, 3]), 3)
+    assert mask.dtype == torch.bool and mask.int().tolist() == [[1, 1, 0], [0, 0, 0], [1, 1, 1]]
+    attn = twins.AdditiveAttentionTwin(4, 3, 5).double()
+    query, keys = torch.randn(2, 4, dtype=torch.float64), torch.randn(2, 3, 3, dtype=torch.float64)
+    keep = twins.sequence_mask(torch.tensor([3, 1]), 3)
+    context, weights = attn(query, keys, keep)
+    scores = (
+        attn.v.weight @ torch.tanh(attn.W_q(query)[:, None] + attn.W_k(keys)).transpose(1, 2)
+    )[:, 0]
+    expected = torch.softmax(scores.masked_fill(~keep, float("-inf")), dim=1)
+    torch.testing.assert_close(weights, expected)
+    torch.testing.assert_close(context, (expected[..., None] * keys).sum(1))
+    assert weights[1, 1:].eq(0).all()
