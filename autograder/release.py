@@ -140,7 +140,7 @@ def _tidied(nb: nbformat.NotebookNode, root: Path) -> nbformat.NotebookNode:
         cell.metadata = {k: v for k, v in cell.metadata.items() if k == "nbgrader"}
         cell.pop("id", None)
         if not cell.metadata.get("nbgrader", {}).get("grade_id"):
-            # Grading rebuilds submissions cell by cell from the source (autograder.canonical),
+            # Grading rebuilds submissions cell by cell from the source (course_utils.cells),
             # so every cell needs a grade_id; cells that are not answers are read-only.
             base = f"{cell.cell_type}_{hashlib.sha1(cell.source.encode()).hexdigest()[:8]}"
             grade_id, n = base, 1
