@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from autograder.grade import GradingError
+from autograder.submissions import GradingError
 
 __all__ = ["CANVAS_COLUMNS", "canvas_csv"]
 

@@ -2,8 +2,8 @@
 
 The check itself is :mod:`course_utils.handin` (it must also work where this package is not
 installed: a student bundle, Colab). This adapter reads the file as the grader does
-(:func:`autograder.grade.read_submission`: a size cap, nbformat 4, valid) and turns what cannot
-be checked into a :class:`~autograder.grade.GradingError`, one line for the command line.
+(:func:`autograder.submissions.read_submission`: a size cap, nbformat 4, valid) and turns what cannot
+be checked into a :class:`~autograder.submissions.GradingError`, one line for the command line.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograder.course import REPO_ROOT
-from autograder.grade import GradingError, read_submission
+from autograder.submissions import GradingError, read_submission
 from course_utils.handin import HandInError, Report, check_notebook, released_ids
 from course_utils.kernels import CELL_FLOOR
 

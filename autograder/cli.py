@@ -13,8 +13,8 @@ import sys
 from autograder.bundle import BundleError
 from autograder.commands import VERBS
 from autograder.evidence import EvidenceError
-from autograder.grade import GradingError
 from autograder.release import ReleaseError
+from autograder.submissions import GradingError
 
 __all__ = ["build_parser", "main"]
 

@@ -1,9 +1,10 @@
 """Running submissions on a Dask cluster: ``grade --scheduler ADDRESS``.
 
-Only the sandboxed run leaves the instructor's machine. There, :func:`autograder.grade.prepare_one`
-validates and rebuilds each submission; each worker gets the rebuilt notebook and its limits
-(:class:`autograder.grade.Run`) and the assignment's starting files as bytes (sent once per
-assignment), runs it in its own bubblewrap sandbox (:func:`autograder.grade.run_one`) and sends the
+Only the sandboxed run leaves the instructor's machine. There,
+:func:`autograder.execution.prepare_one` validates and rebuilds each submission; each worker gets
+the rebuilt notebook and its limits (:class:`autograder.execution.Run`) and the assignment's
+starting files as bytes (sent once per assignment), runs it in its own bubblewrap sandbox
+(:func:`autograder.execution.run_one`) and sends the
 executed notebook and the log back. Scoring, the gradebook (one writer) and the exports stay with
 the instructor, as without Dask. So workers need the course installed (the same version: checked
 before anything runs) and bubblewrap, but no shared filesystem.
@@ -35,13 +36,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograder.course import REPO_ROOT
-from autograder.grade import (
-    Course,
-    GradingError,
-    Outcome,
+from autograder.execution import (
     Run,
     Sandbox,
-    Submission,
     crashed,
     prepare_one,
     private_folders,
@@ -49,8 +46,10 @@ from autograder.grade import (
     run_one,
     sandbox_paths,
 )
+from autograder.preparation import Course
 from autograder.reference import default_cache
 from autograder.sandbox import INSTALL_HINT, Limits, RunResult, isolation_problem
+from autograder.submissions import GradingError, Outcome, Submission
 
 if TYPE_CHECKING:
     from distributed import Client

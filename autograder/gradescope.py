@@ -32,9 +32,10 @@ import zipfile
 from pathlib import Path
 
 from autograder.course import RELEASE_DIR, REPO_ROOT, SOLUTIONS_DIR, source_notebook
-from autograder.grade import GradingError, Outcome, grade
+from autograder.grade import grade
 from autograder.reference import build_reference, default_cache
 from autograder.sandbox import read_regular_file
+from autograder.submissions import GradingError, Outcome
 
 __all__ = ["VISIBILITIES", "build", "results", "run"]
 

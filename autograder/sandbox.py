@@ -96,7 +96,7 @@ class Limits:
     """What one submission may use."""
 
     # None: relative to the work, from the reference run's time for each cell and for the whole
-    # notebook (autograder.grade.time_limits); a number is the same limit for every submission.
+    # notebook (autograder.preparation.time_limits); a number is the same limit for every submission.
     cell_seconds: int | None = None
     notebook_seconds: int | None = None
     memory_bytes: int = 4 * 2**30  # resident memory, and (with a cgroup) /tmp and /dev/shm too
@@ -344,7 +344,7 @@ def run_isolated(
         cell_limits = [limits.cell_seconds] * len(notebook.cells)
     if limits.notebook_seconds is None or None in cell_limits:
         raise ValueError(
-            "run_isolated needs time limits in seconds: see autograder.grade.time_limits"
+            "run_isolated needs time limits in seconds: see autograder.preparation.time_limits"
         )
     workdir = workdir.resolve()
     home = SANDBOX_WORKDIR if sandbox else workdir

@@ -44,6 +44,8 @@ from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 
 import autograder.grade as grade_module
+import autograder.preparation as preparation
+import autograder.scoring as scoring_module
 from autograder.course import REPO_ROOT, ensure_scripts_on_path, source_notebook
 from autograder.demo import solved
 
@@ -132,9 +134,9 @@ def main() -> int:
             spent, scoring = [0.0], [0.0]
             start = time.perf_counter()
             with (
-                timed(grade_module, "build_reference", spent),
-                timed(grade_module, "score_one", scoring),
-                timed(grade_module, "write_feedback", scoring),
+                timed(preparation, "build_reference", spent),
+                timed(scoring_module, "score_one", scoring),
+                timed(scoring_module, "write_feedback", scoring),
             ):
                 outcomes += grade_module.grade(
                     subs,

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from autograder.demo import make_demo_course
-from autograder.grade import Outcome, grade
+from autograder.grade import grade
 from autograder.reference import default_cache
 from autograder.sandbox import isolation_problem
+from autograder.submissions import Outcome
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -9,7 +9,8 @@ import pytest
 
 from autograder.canvas import CANVAS_COLUMNS, canvas_csv
 from autograder.cli import main
-from autograder.grade import GradingError, Outcome, export
+from autograder.export import export
+from autograder.submissions import GradingError, Outcome
 
 # Canvas's gradebook export, as Excel saves it: a byte-order mark and a "Points Possible" row.
 _ROSTER = (

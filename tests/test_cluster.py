@@ -15,8 +15,8 @@ import pytest
 from autograder import cluster
 from autograder.cli import main
 from autograder.demo import simulated_class, solved
-from autograder.grade import GradingError
 from autograder.sandbox import Limits
+from autograder.submissions import GradingError
 
 pytest.importorskip(
     "distributed", reason="the cluster extra: pip install -r requirements-cluster.txt"

@@ -24,7 +24,7 @@ import pytest
 from autograder.course import COURSE_ID, REPO_ROOT
 from autograder.demo import solved
 from autograder.evidence import grade_id, nbgrader_meta
-from autograder.grade import merge
+from autograder.merge import merge
 from autograder.sandbox import isolation_problem
 
 pytestmark = pytest.mark.grading

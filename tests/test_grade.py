@@ -14,17 +14,11 @@ import pytest
 from autograder.cli import main
 from autograder.course import REPO_ROOT
 from autograder.demo import DEMO_SOURCE, make_demo_course, solved
-from autograder.grade import (
-    GRADE_FIELDS,
-    SCORE_FIELDS,
-    Course,
-    GradingError,
-    Outcome,
-    grade,
-    time_limits,
-    write_feedback,
-)
+from autograder.export import GRADE_FIELDS, SCORE_FIELDS, write_feedback
+from autograder.grade import grade
+from autograder.preparation import Course, time_limits
 from autograder.sandbox import CELL_FACTOR, CELL_FLOOR, Limits, isolation_problem
+from autograder.submissions import GradingError, Outcome
 
 pytestmark = pytest.mark.grading
 
@@ -250,7 +244,8 @@ def test_regrading_is_stable_and_keeps_manual_grades(tiny_course, grade_tiny, tm
 
 def test_shards_partition_the_class_and_merge_back(tiny_course, grade_tiny, tmp_path):
     """--shard K/N splits students deterministically; merge gives the grades of one whole run."""
-    from autograder.grade import in_shard, merge
+    from autograder.merge import merge
+    from autograder.submissions import in_shard
 
     students = {
         f"s{i:02d}": {} if i % 2 else {"softmax": "def softmax(Z):\n    return Z"} for i in range(6)
@@ -353,12 +348,13 @@ def test_a_grader_failure_with_one_submission_is_only_its_row(
     tiny_course, grade_tiny, tmp_path, monkeypatch
 ):
     """An exception while running or scoring one submission makes its row crashed; the rest grade."""
-    import autograder.grade as grade_module
+    import autograder.execution as execution
+    import autograder.scoring as scoring
 
     subs = _write_class(
         tmp_path / "subs", tiny_course, {"fine": {}, "run_fails": {}, "score_fails": {}}
     )
-    canonicalize, score_one = grade_module.canonicalize, grade_module.score_one
+    canonicalize, score_one = execution.canonicalize, scoring.score_one
 
     def failing_canonicalize(nb, source):
         if "run_fails" in json.dumps(nb.metadata):
@@ -375,8 +371,8 @@ def test_a_grader_failure_with_one_submission_is_only_its_row(
         nb = nbformat.read(path, as_version=4)
         nb.metadata["owner"] = student
         nbformat.write(nb, path)
-    monkeypatch.setattr(grade_module, "canonicalize", failing_canonicalize)
-    monkeypatch.setattr(grade_module, "score_one", failing_score_one)
+    monkeypatch.setattr(execution, "canonicalize", failing_canonicalize)
+    monkeypatch.setattr(scoring, "score_one", failing_score_one)
     outcomes = {o.student_id: o for o in grade_tiny(subs, tmp_path / "out", jobs=2)}
     assert outcomes["fine"].score == 6.0 and outcomes["fine"].status == "graded"
     assert outcomes["run_fails"].status == "crashed"
@@ -532,9 +528,9 @@ def test_a_cell_far_slower_than_the_reference_times_out(
 ):
     """With the floor lowered to 3 s, a cell that sleeps 30 s where the reference took
     milliseconds is stopped, named in the message, and the rest of the notebook is graded."""
-    import autograder.grade as grade_module
+    import autograder.preparation as preparation
 
-    monkeypatch.setattr(grade_module, "CELL_FLOOR", 3)
+    monkeypatch.setattr(preparation, "CELL_FLOOR", 3)
     slow = "import time\n\ntime.sleep(30)\n\n\ndef square(x):\n    return x * x"
     subs = _write_class(tmp_path / "subs", tiny_course, {"slow": {"square": slow}, "quick": {}})
     outcomes = {o.student_id: o for o in grade_tiny(subs, tmp_path / "out")}

@@ -23,8 +23,8 @@ from autograder import gradescope
 from autograder.cli import main
 from autograder.course import REPO_ROOT
 from autograder.demo import DEMO_ASSIGNMENT, simulated_class, solved
-from autograder.grade import GradingError
 from autograder.sandbox import isolation_problem
+from autograder.submissions import GradingError
 
 pytestmark = pytest.mark.grading
 

@@ -22,7 +22,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder import cgroup
-from autograder.grade import sandbox_paths
+from autograder.execution import sandbox_paths
 from autograder.sandbox import Limits, isolation_problem, read_regular_file, run_isolated
 
 pytestmark = [

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from autograder.grade import Outcome, summary
+from autograder.export import summary
+from autograder.submissions import Outcome
 
 __all__ = ["NO_SANDBOX", "NO_SANDBOX_HELP", "print_table"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from autograder import gradescope
 from autograder.commands.common import NO_SANDBOX
-from autograder.grade import GradingError
+from autograder.submissions import GradingError
 
 NAME = "gradescope"
 HELP = "build an assignment's Gradescope autograder zip"

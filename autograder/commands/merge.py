@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from autograder.commands.common import print_table
-from autograder.grade import merge
+from autograder.merge import merge
 
 NAME = "merge"
 HELP = "combine the output folders of sharded grade runs"
