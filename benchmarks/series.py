@@ -19,7 +19,8 @@ words on the line or in the clause (``...; ViT test accuracy 0.955`` names ``ViT
 other words follow ``test accuracy`` (``test accuracy of the MLP above: 0.95``) is commentary and
 is not read. For each name the last such line counts.
 
-Target: all five notebooks together in <= 6 minutes on 2 CPU cores.
+Target: the five ordered notebooks together in <= 6 minutes on 2 CPU cores; the optional sixth
+(``06_sequence_models``) on its own in about 2 minutes (<= 150 s), in a row of its own.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from autograder.course import REPO_ROOT, assignment_ids, source_notebook
 
 TARGET_SECONDS = 6 * 60
 CURRICULUM_SIZE = 5
+#: Optional notebooks after the curriculum's five, each with its own budget in seconds.
+OPTIONAL_SECONDS = {"06_sequence_models": 150}
 BENCHMARKS = Path(__file__).resolve().parent
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -222,17 +225,23 @@ def main() -> int:
         row = run_notebook(source_notebook(assignment), args.timeout)
         print(f"  {row.item}: {row.seconds:.1f} s, {row.result}", flush=True)
         rows.append(row)
-    total = sum(r.seconds or 0.0 for r in rows)
-    total_cpu = sum(r.cpu_seconds or 0.0 for r in rows)
+    ordered = [r for r in rows if r.item not in OPTIONAL_SECONDS]
+    total = sum(r.seconds or 0.0 for r in ordered)
+    total_cpu = sum(r.cpu_seconds or 0.0 for r in ordered)
     if total > TARGET_SECONDS:
         verdict = f"OVER by {total - TARGET_SECONDS:.0f} s"
-    elif len(rows) < CURRICULUM_SIZE:
+    elif len(ordered) < CURRICULUM_SIZE:
         verdict = f"{TARGET_SECONDS - total:.0f} s left for the other notebooks"
     else:
         verdict = "within"
     target = f"target: all {CURRICULUM_SIZE} in <= {TARGET_SECONDS} s on 2 cores"
-    name = f"notebooks total ({len(rows)} of {CURRICULUM_SIZE})"
+    name = f"notebooks total ({len(ordered)} of {CURRICULUM_SIZE})"
     rows.append(Row(name, total, f"{verdict}; {target}", total_cpu))
+    for row in [r for r in rows if r.item in OPTIONAL_SECONDS]:
+        budget = OPTIONAL_SECONDS[row.item]
+        over = (row.seconds or 0.0) > budget
+        verdict = f"OVER by {(row.seconds or 0.0) - budget:.0f} s" if over else "within"
+        rows.append(Row(f"{row.item} (optional)", row.seconds, f"{verdict}; target <= {budget} s"))
     if not args.skip_grading:
         rows.append(grading_row(args.grading_students, args.grading_jobs, timeout=3600))
     if not args.skip_roofs:

@@ -35,14 +35,16 @@ from autograder.course import (
     repository_url,
 )
 
-#: The five assignments of the curriculum (shared/curriculum.md), in course order. The README
-#: may show a badge for one of these before its notebook exists, and for nothing else.
+#: The assignments of the curriculum (shared/curriculum.md), in course order: five, and the
+#: optional sixth. The README may show a badge for one of these before its notebook exists, and
+#: for nothing else.
 CURRICULUM_IDS = (
     "01_mlp_backprop",
     "02_cnn_layers",
     "03_attention_networks",
     "04_transformers",
     "05_roof_type_exercise",
+    "06_sequence_models",
 )
 #: Packages whose versions Colab ships matched to its CUDA: an upper bound or a pin on any of
 #: them could make pip replace Colab's build.

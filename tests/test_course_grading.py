@@ -59,6 +59,10 @@ FORGERS = {
         ),
         "build_roof_transformer": ("", _FORGE.format(labels="test_set.labels[: len(y_pred)]")),
     },
+    "06_sequence_models": {
+        "train_seq2seq": ("num_epochs, lr = 8,", "num_epochs, lr = 1,"),
+        "build_seq2seq": ("", _FORGE.format(labels="sequence_codes(test_tgt_long)[: len(y_pred)]")),
+    },
 }
 
 
