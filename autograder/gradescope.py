@@ -35,7 +35,7 @@ from autograder.course import RELEASE_DIR, REPO_ROOT, SOLUTIONS_DIR, source_note
 from autograder.grade import grade
 from autograder.reference import build_reference, default_cache
 from autograder.sandbox import read_regular_file
-from autograder.submissions import GradingError, Outcome
+from autograder.submissions import MAX_SUBMISSION_BYTES, GradingError, Outcome
 
 __all__ = ["VISIBILITIES", "build", "results", "run"]
 
@@ -44,7 +44,8 @@ __all__ = ["VISIBILITIES", "build", "results", "run"]
 VISIBILITIES = ("visible", "after_due_date", "after_published")
 CONFIG = "gradescope.json"  # in the zip's root: the assignment and the instructor's choices
 STUDENT = "student"  # the one student of a Gradescope run, as the gradebook names them
-_MAX_NOTEBOOK_BYTES = 256 * 2**20
+# Build and Jupyter leftovers, and the full datasets a user may have fetched into data/full/.
+_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".ipynb_checkpoints", "full")
 
 _SETUP_SH = """\
 #!/usr/bin/env bash
@@ -73,21 +74,15 @@ exec "${AUTOGRADER_PYTHON:-/autograder/venv/bin/python}" -m autograder gradescop
 """
 
 
-def _ignore(folder: str, names: list[str]) -> set[str]:
-    return {n for n in names if n in ("__pycache__", "full", ".ipynb_checkpoints")} | {
-        n for n in names if n.endswith((".pyc", ".pyo"))
-    }
-
-
 def _stage(assignment_id: str, stage: Path, root: Path, cache: Path) -> None:
     """Lays out in ``stage`` the course as :func:`run` needs it on Gradescope."""
     for package in ("autograder", "course_utils", "data"):
-        shutil.copytree(REPO_ROOT / package, stage / package, ignore=_ignore)
+        shutil.copytree(REPO_ROOT / package, stage / package, ignore=_IGNORED)
     for name in ("pyproject.toml", "requirements.txt", "LICENSE"):
         shutil.copy2(REPO_ROOT / name, stage / name)
     for folder in (SOLUTIONS_DIR, RELEASE_DIR):
         shutil.copytree(
-            root / folder / assignment_id, stage / folder / assignment_id, ignore=_ignore
+            root / folder / assignment_id, stage / folder / assignment_id, ignore=_IGNORED
         )
     # The reference run, current for exactly these files (its fingerprint covers the notebook,
     # the helper packages, the data and the held-out seed kept in the cache's root).
@@ -273,9 +268,12 @@ def run(home: Path, course_root: Path = REPO_ROOT) -> int:
     assignment_id, visibility = config["assignment"], config["visibility"]
     out = home / "results" / "results.json"
     notebook, note = _find_notebook(home / "submission", assignment_id)
-    data = read_regular_file(notebook, _MAX_NOTEBOOK_BYTES) if notebook else None
+    data = read_regular_file(notebook, MAX_SUBMISSION_BYTES) if notebook else None
     if data is None:
-        why = note or f"{notebook.name} is not a regular file under 256 MiB"  # type: ignore[union-attr]
+        why = (
+            note
+            or f"{notebook.name} is not a regular file under {MAX_SUBMISSION_BYTES // 2**20} MiB"
+        )  # type: ignore[union-attr]
         _write(out, {"score": 0.0, "output": f"not graded: {why}", "tests": []})
         return 0
     with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:

@@ -21,6 +21,7 @@ from autograder.sandbox import (
 )
 
 __all__ = [
+    "MAX_SUBMISSION_BYTES",
     "GradingError",
     "Outcome",
     "Submission",
@@ -35,7 +36,7 @@ __all__ = [
 _log = logging.getLogger("autograder")
 
 # A handed-in file larger than this is refused before it is parsed.
-_MAX_SUBMISSION_BYTES = 256 * 2**20
+MAX_SUBMISSION_BYTES = 256 * 2**20
 
 
 class GradingError(RuntimeError):
@@ -79,9 +80,9 @@ def _extract(archive: Path, dest: Path) -> list[tuple[PurePosixPath, str]]:
                 or not target.is_relative_to(dest.resolve())
             ):
                 skipped.append((name, f"the zip holds an unsafe path ({member.filename})"))
-            elif member.file_size > _MAX_SUBMISSION_BYTES:
+            elif member.file_size > MAX_SUBMISSION_BYTES:
                 skipped.append(
-                    (name, f"{member.filename} is larger than {_MAX_SUBMISSION_BYTES // 2**20} MiB")
+                    (name, f"{member.filename} is larger than {MAX_SUBMISSION_BYTES // 2**20} MiB")
                 )
             else:
                 zf.extract(member, dest)
@@ -206,11 +207,11 @@ def in_shard(student_id: str, shard: tuple[int, int]) -> bool:
 def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
     """The notebook at ``path`` (a regular file, size-capped, nbformat 4, valid), or None and why
     it cannot be graded, in words for the student."""
-    data = read_regular_file(path, _MAX_SUBMISSION_BYTES)
+    data = read_regular_file(path, MAX_SUBMISSION_BYTES)
     if data is None:
-        if path.is_file() and path.stat().st_size > _MAX_SUBMISSION_BYTES:
+        if path.is_file() and path.stat().st_size > MAX_SUBMISSION_BYTES:
             return None, (
-                f"the file is larger than {_MAX_SUBMISSION_BYTES // 2**20} MiB: clear its outputs "
+                f"the file is larger than {MAX_SUBMISSION_BYTES // 2**20} MiB: clear its outputs "
                 "(Edit > Clear All Outputs) and hand it in again"
             )
         return None, "not a regular file"
