@@ -6,7 +6,7 @@ each entry differs from a correct answer by exactly the error it names.
 
 from __future__ import annotations
 
-from tests.mistakes import Mistake, variant
+from tests.notebooks.mistakes import Mistake, variant
 
 ASSIGNMENT = "04_transformers"
 

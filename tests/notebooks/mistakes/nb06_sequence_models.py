@@ -12,7 +12,7 @@ import functools
 import nbformat
 
 from autograder.course import source_notebook
-from tests.mistakes import Mistake, quiz, variant
+from tests.notebooks.mistakes import Mistake, quiz, variant
 
 __all__ = ["ASSIGNMENT", "MISTAKES", "reference_answer"]
 

@@ -1,7 +1,7 @@
 """Plausible student mistakes, one module per notebook, each of which must lose points.
 
 Every notebook module defines ``ASSIGNMENT`` (the assignment id) and ``MISTAKES``, a list of
-:class:`Mistake`. ``tests/test_mistakes.py`` grades the reference solution with one answer cell
+:class:`Mistake`. ``tests/notebooks/test_mistakes.py`` grades the reference solution with one answer cell
 replaced by the mistaken code and asserts that its exercise's test cells lose points, that a
 visible check says what is wrong, and that the later exercises built on it keep theirs.
 """

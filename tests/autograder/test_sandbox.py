@@ -5,7 +5,7 @@ student who has read this repository would write it, and asserts that the attack
 and leaves nothing behind. The attacker is root-minded: it calls ``umount2`` and ``mount`` itself,
 tries to make a user namespace of its own, and kills the executor to leave planted files for the
 grader. The class-level version (one attacker among honest classmates, through ``grade``) is in
-tests/test_robustness.py.
+tests/autograder/test_robustness.py.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ reference answer with one misconception edited in (see ``variant``).
 
 from __future__ import annotations
 
-from tests.mistakes import Mistake, variant
+from tests.notebooks.mistakes import Mistake, variant
 
 ASSIGNMENT = "05_roof_type_exercise"
 

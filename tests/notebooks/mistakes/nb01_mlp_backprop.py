@@ -6,7 +6,7 @@ submission would. The reference answers live only in the solution notebook.
 
 from __future__ import annotations
 
-from tests.mistakes import Mistake, quiz, variant
+from tests.notebooks.mistakes import Mistake, quiz, variant
 
 __all__ = ["ASSIGNMENT", "MISTAKES"]
 

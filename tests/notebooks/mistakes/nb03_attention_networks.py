@@ -7,7 +7,7 @@ inside its own test cell (nothing later calls ``spatial_attention``'s result in 
 
 from __future__ import annotations
 
-from tests.mistakes import Mistake
+from tests.notebooks.mistakes import Mistake
 
 __all__ = ["ASSIGNMENT", "MISTAKES"]
 

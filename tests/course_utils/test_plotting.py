@@ -26,7 +26,7 @@ from course_utils.plotting import (  # noqa: E402
 )
 from course_utils.training import History  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def history(with_val: bool) -> History:

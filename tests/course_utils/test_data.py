@@ -26,7 +26,7 @@ from course_utils.data import (
     to_tensors,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = REPO_ROOT / "data" / "mnist_5k.npz"
 
 

@@ -1,12 +1,12 @@
 """Does every recorded student mistake lose points, and only its own, under the grading protocol?
 And does every correct answer written in another style keep all of them?
 
-For each notebook with a module in ``tests/mistakes/``, one kernel runs the solution notebook cell
+For each notebook with a module in ``tests/notebooks/mistakes/``, one kernel runs the solution notebook cell
 by cell. For a mistake, the kernel runs the mistaken answer cell and then its test cell; the test
 cell loses its points if it raises (a visible check) or if its records fail the comparison with
 the reference run (a hidden check), exactly as in ``autograder.evidence``. The reference answer
 cell is then run again so the next mistake starts from a correct notebook. The correct answers
-in other styles (``tests/styles/``) are swapped in the same way and must pass their own test cell
+in other styles (``tests/notebooks/styles/``) are swapped in the same way and must pass their own test cell
 and every later one that uses them.
 """
 
@@ -23,8 +23,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-import tests.mistakes
-import tests.styles
+import tests.notebooks.mistakes
+import tests.notebooks.styles
 from autograder import heldout
 from autograder.course import RELEASE_DIR, REPO_ROOT, assignment_ids, source_notebook
 from autograder.evidence import (
@@ -35,8 +35,8 @@ from autograder.evidence import (
     load_reference,
 )
 from autograder.reference import build_reference
-from tests.mistakes import Mistake
-from tests.styles import Style
+from tests.notebooks.mistakes import Mistake
+from tests.notebooks.styles import Style
 
 pytestmark = pytest.mark.grading
 
@@ -52,7 +52,7 @@ CASES = [
     pytest.param(
         module.ASSIGNMENT, mistake, id=f"{module.ASSIGNMENT}:{mistake.answer_cell}:{mistake.why}"
     )
-    for module in _modules(tests.mistakes)
+    for module in _modules(tests.notebooks.mistakes)
     for mistake in module.MISTAKES
 ]
 
@@ -60,7 +60,7 @@ STYLES = [
     pytest.param(
         module.ASSIGNMENT, style, id=f"{module.ASSIGNMENT}:{style.answer_cell}:{style.why}"
     )
-    for module in _modules(tests.styles)
+    for module in _modules(tests.notebooks.styles)
     for style in module.STYLES
 ]
 

@@ -25,7 +25,7 @@ from course_utils.device import (
     seed_everything,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _automatic() -> str:

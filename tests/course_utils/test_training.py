@@ -17,7 +17,7 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 from course_utils import training
 from course_utils.training import History, evaluate, fit, predict
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CPU = torch.device("cpu")
 NUM_CLASSES, DIM = 3, 8
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.styles import Style
+from tests.notebooks.styles import Style
 
 __all__ = ["ASSIGNMENT", "STYLES"]
 

@@ -9,7 +9,7 @@ letter; ``build_cnn`` rounding pooled sizes up, which fails only on the hidden o
 
 from __future__ import annotations
 
-from tests.mistakes import Mistake, quiz, variant
+from tests.notebooks.mistakes import Mistake, quiz, variant
 
 __all__ = ["ASSIGNMENT", "MISTAKES"]
 

@@ -2,7 +2,7 @@
 
 A course_utils.plotting helper returns a figure that is not on screen: a cell must end with it
 or pass it to display(), and a `plt.show()` after it shows nothing. The test reads the
-reference run's executed notebook (one execution serves this test, tests/test_solutions.py and
+reference run's executed notebook (one execution serves this test, tests/notebooks/test_solutions.py and
 the grading tests).
 """
 

@@ -160,7 +160,7 @@ def test_a_wrong_answer_loses_its_cell_with_hidden_details_after_publication(
 
 
 @pytest.mark.skipif(
-    not SANDBOX, reason="needs the bubblewrap sandbox (tests/test_sandbox.py says why)"
+    not SANDBOX, reason="needs the bubblewrap sandbox (tests/autograder/test_sandbox.py says why)"
 )
 def test_a_cheat_can_neither_read_the_reference_nor_write_its_results(
     tiny_zip: Path, tiny_course: Path, tmp_path: Path

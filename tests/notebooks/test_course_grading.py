@@ -18,7 +18,7 @@ pytestmark = pytest.mark.grading
 
 ASSIGNMENTS = assignment_ids()
 # The mistake module of each assignment; its first mistake is the "one wrong function" student.
-MISTAKE_MODULES = {"01_mlp_backprop": "tests.mistakes.nb01_mlp_backprop"}
+MISTAKE_MODULES = {"01_mlp_backprop": "tests.notebooks.mistakes.nb01_mlp_backprop"}
 
 # The forger trains nothing (or one epoch), silences the visible accuracy checks and rebinds
 # record_predictions to send the labels it has: the visible test split's, in its own order.
