@@ -1,4 +1,4 @@
-"""Tests for course_utils/plotting.py: curves, image grids and confusion matrices."""
+"""Tests for the course_utils.plotting package: curves, image grids, confusion matrices, feature and attention maps."""
 
 from __future__ import annotations
 
