@@ -24,15 +24,12 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, TensorDataset
 from tqdm.auto import tqdm
 
+from course_utils.batches import Data, _Batches, _batches
 from course_utils.device import amp_dtype, get_device, seed_everything
 
 __all__ = ["History", "evaluate", "fit", "predict"]
-
-#: What ``fit``, ``evaluate`` and ``predict`` accept as data.
-Data = tuple[Any, Any] | Dataset | DataLoader
 
 
 @dataclass(repr=False)
@@ -71,109 +68,6 @@ class History:
             f"{name}={value:.4g}" for name, value in self.last().items() if name != "epoch"
         )
         return f"History({len(self)} epochs; last: {last})"
-
-
-class _Batches:
-    """Iterates ``(X, y)`` batches already on the device; ``y`` is None for unlabelled data."""
-
-    def __init__(
-        self,
-        source: Any,
-        device: torch.device,
-        channels_last: bool,
-        *,
-        in_memory: bool,
-        batch_size: int = 0,
-        shuffle: bool = False,
-    ) -> None:
-        self.device, self.channels_last, self.in_memory = device, channels_last, in_memory
-        self.batch_size, self.shuffle = batch_size, shuffle
-        # In-memory data moves to the device once, here, instead of once per batch.
-        self.source = self._move(*source) if in_memory else source
-
-    def _move(self, X: torch.Tensor, y: torch.Tensor | None) -> tuple[torch.Tensor, Any]:
-        # float64 arrays (NumPy's default) would clash with float32 weights; int32 labels with
-        # CrossEntropyLoss, which wants int64.
-        X = X.to(
-            self.device, torch.float32 if X.dtype == torch.float64 else None, non_blocking=True
-        )
-        if self.channels_last and X.ndim == 4:
-            X = X.contiguous(memory_format=torch.channels_last)
-        if y is not None:
-            integer = not y.is_floating_point() and y.dtype not in (torch.int64, torch.bool)
-            dtype = torch.int64 if integer else torch.float32 if y.dtype == torch.float64 else None
-            y = y.to(self.device, dtype, non_blocking=True)
-        return X, y
-
-    def __len__(self) -> int:
-        if self.in_memory:
-            return math.ceil(len(self.source[0]) / self.batch_size)
-        return len(self.source)
-
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, Any]]:
-        if not self.in_memory:
-            for batch in self.source:
-                yield self._move(*_split(batch))
-            return
-        X, y = self.source
-        n, size = len(X), self.batch_size
-        if not self.shuffle:
-            for start in range(0, n, size):
-                yield X[start : start + size], None if y is None else y[start : start + size]
-            return
-        order = torch.randperm(n).to(X.device, non_blocking=True)
-        for start in range(0, n, size):
-            idx = order[start : start + size]
-            yield X[idx], None if y is None else y[idx]
-
-
-def _split(batch: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
-    if isinstance(batch, torch.Tensor):
-        return batch, None
-    if isinstance(batch, (list, tuple)) and len(batch) in (1, 2):
-        return batch[0], (batch[1] if len(batch) == 2 else None)
-    raise TypeError(f"expected batches of (inputs, targets), got {type(batch).__name__}.")
-
-
-def _as_tensor(value: Any) -> torch.Tensor:
-    return value if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value))
-
-
-def _batches(
-    data: Data,
-    batch_size: int,
-    device: torch.device,
-    *,
-    shuffle: bool = False,
-    channels_last: bool = False,
-    num_workers: int = 0,
-) -> _Batches:
-    """Wraps any accepted kind of data as device batches (see the module docstring)."""
-    common = {"device": device, "channels_last": channels_last}
-    if isinstance(data, DataLoader):
-        return _Batches(data, in_memory=False, **common)
-    if isinstance(data, TensorDataset) and len(data.tensors) in (1, 2):
-        tensors = (*data.tensors, None)[:2]
-    elif isinstance(data, Dataset):
-        loader = DataLoader(
-            data,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            num_workers=num_workers,
-            pin_memory=device.type == "cuda",
-        )
-        return _Batches(loader, in_memory=False, **common)
-    elif isinstance(data, (tuple, list)) and len(data) == 2:
-        tensors = (_as_tensor(data[0]), _as_tensor(data[1]))
-    elif isinstance(data, (np.ndarray, torch.Tensor)):
-        tensors = (_as_tensor(data), None)
-    else:
-        raise TypeError(
-            f"data must be an (X, y) tuple, a Dataset or a DataLoader, got {type(data).__name__}."
-        )
-    if tensors[1] is not None and len(tensors[0]) != len(tensors[1]):
-        raise ValueError(f"X has {len(tensors[0])} samples but y has {len(tensors[1])}.")
-    return _Batches(tensors, in_memory=True, batch_size=batch_size, shuffle=shuffle, **common)
 
 
 def _check_output(output: torch.Tensor, target: torch.Tensor) -> None:
@@ -297,6 +191,47 @@ def _inference_setup(
     return _batches(data, batch_size, device, channels_last=channels_last), autocast
 
 
+def _place_model(model: nn.Module, device: torch.device, channels_last: bool | None) -> bool:
+    """Moves ``model`` to ``device`` (channels-last when asked or, for None, when it pays)."""
+    model.to(device)
+    if channels_last is None:
+        channels_last = _wants_channels_last(model, device)
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
+    return channels_last
+
+
+def _total_steps(train: _Batches, epochs: int) -> int | None:
+    """The progress bar's length in batches, or None when the data cannot say."""
+    try:
+        return epochs * len(train)
+    except TypeError:  # a DataLoader over an IterableDataset has no length
+        return None
+
+
+def _step_scheduler(scheduler: Any, monitored_loss: float) -> None:
+    """One scheduler step per epoch; ``ReduceLROnPlateau`` watches ``monitored_loss``."""
+    if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+        scheduler.step(monitored_loss)
+    else:
+        scheduler.step()
+
+
+def _validate(
+    model: nn.Module, val: _Batches, loss_fn: Callable, autocast: Callable, check: bool
+) -> tuple[float, float]:
+    """Validation loss and accuracy, in eval and inference mode (the model's mode restored)."""
+    with _eval_mode(model):
+        loss, acc, _ = _run_epoch(model, val, loss_fn, autocast, check=check)
+    return loss, acc
+
+
+def _progress_metrics(history: History) -> dict[str, str]:
+    """The last epoch's losses and accuracies, formatted for the progress bar."""
+    last = history.last()
+    return {k: f"{v:.4f}" for k, v in last.items() if "loss" in k or "acc" in k}
+
+
 def fit(
     model: nn.Module,
     train_data: Data,
@@ -349,11 +284,7 @@ def fit(
     device = get_device(device)
     if seed is not None:
         seed_everything(seed)
-    model.to(device)
-    if channels_last is None:
-        channels_last = _wants_channels_last(model, device)
-    if channels_last:
-        model.to(memory_format=torch.channels_last)
+    channels_last = _place_model(model, device, channels_last)
     autocast, dtype = _autocast(amp, device)
     scaler = torch.amp.GradScaler(device.type) if dtype == torch.float16 else None
     optimizer = optimizer if optimizer is not None else torch.optim.Adam(model.parameters(), lr=lr)
@@ -361,13 +292,11 @@ def fit(
     options = {"device": device, "channels_last": channels_last, "num_workers": num_workers}
     train = _batches(train_data, batch_size, shuffle=shuffle, **options)
     val = None if val_data is None else _batches(val_data, max(batch_size, 256), **options)
-    try:
-        total = epochs * len(train)
-    except TypeError:  # a DataLoader over an IterableDataset has no length
-        total = None
 
     history, was_training = History(), model.training
-    bar = tqdm(total=total, unit="batch", disable=not progress, dynamic_ncols=True)
+    bar = tqdm(
+        total=_total_steps(train, epochs), unit="batch", disable=not progress, dynamic_ncols=True
+    )
     try:
         for epoch in range(1, epochs + 1):
             bar.set_description(f"epoch {epoch}/{epochs}")
@@ -381,21 +310,14 @@ def fit(
             history.train_loss.append(loss)
             history.train_acc.append(acc)
             if val is not None:
-                with _eval_mode(model):
-                    val_loss, val_acc, _ = _run_epoch(
-                        model, val, loss_fn, autocast, check=epoch == 1
-                    )
+                val_loss, val_acc = _validate(model, val, loss_fn, autocast, check=epoch == 1)
                 history.val_loss.append(val_loss)
                 history.val_acc.append(val_acc)
             if scheduler is not None:
-                if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-                    scheduler.step(history.val_loss[-1] if val is not None else loss)
-                else:
-                    scheduler.step()
+                _step_scheduler(scheduler, history.val_loss[-1] if val is not None else loss)
             history.seconds.append(time.perf_counter() - start)
             history.samples_per_sec.append(n / train_seconds)
-            metrics = {k: v for k, v in history.last().items() if "loss" in k or "acc" in k}
-            bar.set_postfix({k: f"{v:.4f}" for k, v in metrics.items()})
+            bar.set_postfix(_progress_metrics(history))
     finally:
         bar.close()
         model.train(was_training)
