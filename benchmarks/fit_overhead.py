@@ -47,13 +47,19 @@ MODELS: dict[str, Callable[[], nn.Module]] = {"MLP": mlp, "LeNet": lenet}
 
 
 def bare_loop(
-    model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, epochs: int, batch_size: int, lr: float
+    model: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    num_epochs: int,
+    batch_size: int,
+    lr: float,
 ) -> None:
     """The hand-written loop: shuffled slices of in-memory tensors, no bookkeeping at all."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     model.train()
-    for _ in range(epochs):
+    for _ in range(num_epochs):
         order = torch.randperm(len(X))
         for start in range(0, len(X), batch_size):
             idx = order[start : start + batch_size]
@@ -64,11 +70,17 @@ def bare_loop(
 
 
 def with_fit(
-    model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, epochs: int, batch_size: int, lr: float
+    model: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    num_epochs: int,
+    batch_size: int,
+    lr: float,
 ) -> None:
     """The same training through the course helper."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    fit(model, (X, y), epochs=epochs, batch_size=batch_size, optimizer=optimizer,
+    fit(model, (X, y), num_epochs=num_epochs, batch_size=batch_size, optimizer=optimizer,
         device="cpu", progress=False)  # fmt: skip
 
 
@@ -92,7 +104,7 @@ def measure(
     name: str, template: nn.Module, X: torch.Tensor, y: torch.Tensor, args: argparse.Namespace
 ) -> dict[str, float]:
     """Prints the model's rows; returns its overhead per clock (median per-pair ratio minus one)."""
-    kw = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": 1e-3}
+    kw = {"num_epochs": args.epochs, "batch_size": args.batch_size, "lr": 1e-3}
     _, bare_model = timed(bare_loop, template, X, y, **kw)  # warm-up, and the weights to compare
     _, fit_model = timed(with_fit, template, X, y, **kw)
     difference = max_weight_difference(bare_model, fit_model)

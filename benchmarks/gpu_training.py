@@ -148,7 +148,7 @@ def run(work: Workload, device: torch.device, rounds: int) -> tuple[float, float
     def fit_round(epochs: int) -> float:
         sync(device)
         start = time.perf_counter()
-        fit(fit_model, (X_dev, y_dev), epochs=epochs, batch_size=work.batch_size,
+        fit(fit_model, (X_dev, y_dev), num_epochs=epochs, batch_size=work.batch_size,
             optimizer=fit_opt, device=device, progress=False)  # fmt: skip
         sync(device)
         return time.perf_counter() - start

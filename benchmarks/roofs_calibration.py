@@ -162,13 +162,13 @@ def main() -> None:
                 model,
                 augmented,
                 val,
-                epochs=epochs,
+                num_epochs=epochs,
                 optimizer=optimizer,
                 scheduler=scheduler,
                 **quiet,
             )
         else:
-            history = fit(model, train.arrays(), val.arrays(), epochs=epochs, lr=lr, **quiet)
+            history = fit(model, train.arrays(), val.arrays(), num_epochs=epochs, lr=lr, **quiet)
         test_acc = accuracy(model, test.images, test.labels)
         held_acc = accuracy(model, *held_out)
         op, target = TARGETS[name]

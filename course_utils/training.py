@@ -201,10 +201,10 @@ def _place_model(model: nn.Module, device: torch.device, channels_last: bool | N
     return channels_last
 
 
-def _total_steps(train: _Batches, epochs: int) -> int | None:
+def _total_steps(train: _Batches, num_epochs: int) -> int | None:
     """The progress bar's length in batches, or None when the data cannot say."""
     try:
-        return epochs * len(train)
+        return num_epochs * len(train)
     except TypeError:  # a DataLoader over an IterableDataset has no length
         return None
 
@@ -237,7 +237,7 @@ def fit(
     train_data: Data,
     val_data: Data | None = None,
     *,
-    epochs: int,
+    num_epochs: int,
     batch_size: int = 64,
     lr: float = 1e-3,
     optimizer: torch.optim.Optimizer | None = None,
@@ -251,14 +251,14 @@ def fit(
     scheduler: Any = None,
     num_workers: int = 0,
 ) -> History:
-    """Trains ``model`` for ``epochs`` passes over ``train_data`` and returns its history.
+    """Trains ``model`` for ``num_epochs`` passes over ``train_data`` and returns its history.
 
     Args:
         model: maps a batch X (N, ...) to outputs (N, K) (logits for classification).
         train_data: ``(X, y)`` with X (N, ...) and y (N,) integer labels (or float targets
             shaped like the output), a Dataset of ``(x, y)`` pairs, or a DataLoader.
         val_data: the same kinds, evaluated after every epoch; optional.
-        epochs: number of passes over ``train_data``.
+        num_epochs: number of passes over ``train_data``.
         batch_size: samples per step (ignored for a DataLoader, which batches itself).
         lr: learning rate of the default optimizer, ``Adam``; ignored if ``optimizer`` is given.
         optimizer: any optimizer over ``model``'s parameters.
@@ -295,11 +295,14 @@ def fit(
 
     history, was_training = History(), model.training
     bar = tqdm(
-        total=_total_steps(train, epochs), unit="batch", disable=not progress, dynamic_ncols=True
+        total=_total_steps(train, num_epochs),
+        unit="batch",
+        disable=not progress,
+        dynamic_ncols=True,
     )
     try:
-        for epoch in range(1, epochs + 1):
-            bar.set_description(f"epoch {epoch}/{epochs}")
+        for epoch in range(1, num_epochs + 1):
+            bar.set_description(f"epoch {epoch}/{num_epochs}")
             start = time.perf_counter()
             model.train()
             loss, acc, n = _run_epoch(

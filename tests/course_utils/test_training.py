@@ -56,7 +56,7 @@ class PairDataset(Dataset):
 def test_fit_learns_a_separable_problem_and_history_has_one_entry_per_epoch(data):
     """fit reaches >= 95 % train and val accuracy on separable blobs; every list has 8 entries."""
     train, val = data
-    history = fit(mlp(), train, val, epochs=8, device="cpu", progress=False)
+    history = fit(mlp(), train, val, num_epochs=8, device="cpu", progress=False)
     assert isinstance(history, History) and len(history) == 8
     assert history.epoch == list(range(1, 9))
     for name, values in history.to_dict().items():
@@ -70,7 +70,7 @@ def test_fit_learns_a_separable_problem_and_history_has_one_entry_per_epoch(data
 
 def test_history_without_validation_keeps_val_lists_empty(data):
     """Without val_data, val_loss/val_acc are empty lists (not NaN-padded) and last() omits them."""
-    history = fit(mlp(), data[0], epochs=2, device="cpu", progress=False)
+    history = fit(mlp(), data[0], num_epochs=2, device="cpu", progress=False)
     assert len(history) == 2 and len(history.train_loss) == 2
     assert history.val_loss == [] and history.val_acc == []
     assert "val_loss" not in history.last() and "val_" not in repr(history)
@@ -91,14 +91,14 @@ def test_fit_accepts_tuples_datasets_and_dataloaders(data, kind):
         "Dataset": PairDataset(X, y),
         "DataLoader": DataLoader(TensorDataset(Xt, yt), batch_size=32, shuffle=True),
     }[kind]
-    history = fit(mlp(), train, val, epochs=6, device="cpu", progress=False)
+    history = fit(mlp(), train, val, num_epochs=6, device="cpu", progress=False)
     assert history.val_acc[-1] >= 0.95, history
 
 
 def test_int32_labels_and_float64_inputs_are_converted(data):
     """float64 X with int32 y trains exactly like float32 X with int64 y (cast on the device)."""
     (X, y), _ = data
-    options = {"epochs": 2, "seed": 0, "device": "cpu", "progress": False}
+    options = {"num_epochs": 2, "seed": 0, "device": "cpu", "progress": False}
     as_numpy = fit(mlp(), (X, y.astype(np.int32)), **options)
     as_torch = fit(mlp(), (X.astype(np.float32), y.astype(np.int64)), **options)
     assert as_numpy.train_loss == as_torch.train_loss
@@ -145,7 +145,7 @@ def test_mismatched_output_and_labels_raise_before_any_update(data, model, label
     net = model()
     before = [p.detach().clone() for p in net.parameters()]
     with pytest.raises(ValueError) as info:
-        fit(net, (X, labels(y)), epochs=1, device="cpu", progress=False, shuffle=False)
+        fit(net, (X, labels(y)), num_epochs=1, device="cpu", progress=False, shuffle=False)
     for text in expected:
         assert text in str(info.value), str(info.value)
     assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
@@ -161,7 +161,7 @@ def test_regression_targets_train_with_nan_accuracy():
     history = fit(
         net,
         (X, y),
-        epochs=30,
+        num_epochs=30,
         batch_size=16,
         lr=1e-2,
         loss_fn=nn.MSELoss(),
@@ -171,7 +171,7 @@ def test_regression_targets_train_with_nan_accuracy():
     assert history.train_loss[-1] < 0.1 * history.train_loss[0]
     assert math.isnan(history.train_acc[-1])
     with pytest.raises(ValueError, match=r"\(64, 1\).*\(64,\)"):
-        fit(net, (X, y[:, 0]), epochs=1, loss_fn=nn.MSELoss(), device="cpu", progress=False)
+        fit(net, (X, y[:, 0]), num_epochs=1, loss_fn=nn.MSELoss(), device="cpu", progress=False)
 
 
 @pytest.mark.parametrize("was_training", [True, False])
@@ -221,7 +221,7 @@ def test_cpu_training_uses_no_autocast_or_grad_scaler(data, monkeypatch):
     net = mlp()
     dtypes = set()
     net[0].register_forward_hook(lambda module, inputs, output: dtypes.add(output.dtype))
-    fit(net, data[0], data[1], epochs=1, device="cpu", progress=False)
+    fit(net, data[0], data[1], num_epochs=1, device="cpu", progress=False)
     evaluate(net, data[1])
     predict(net, data[1][0])
     assert dtypes == {torch.float32}
@@ -230,7 +230,7 @@ def test_cpu_training_uses_no_autocast_or_grad_scaler(data, monkeypatch):
 def test_amp_true_on_cpu_warns_and_trains_in_float32(data):
     """Asking for mixed precision on the CPU warns that it has no effect."""
     with pytest.warns(UserWarning, match="no effect"):
-        fit(mlp(), data[0], epochs=1, device="cpu", amp=True, progress=False)
+        fit(mlp(), data[0], num_epochs=1, device="cpu", amp=True, progress=False)
 
 
 def test_fit_reads_the_device_once_per_epoch_and_pass(data, monkeypatch):
@@ -249,14 +249,16 @@ def test_fit_reads_the_device_once_per_epoch_and_pass(data, monkeypatch):
         monkeypatch.setattr(torch.Tensor, name, counted)
     net = mlp()
     optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
-    fit(net, data[0], data[1], epochs=3, optimizer=optimizer, device="cpu", progress=False)
+    fit(net, data[0], data[1], num_epochs=3, optimizer=optimizer, device="cpu", progress=False)
     assert calls == {"item": 0, "tolist": 3 * 2}
 
 
 def test_seed_makes_fit_repeat_exactly(data):
     """Two runs with the same seed and initial weights give identical losses; shuffling differs
     with another seed."""
-    runs = [fit(mlp(), data[0], epochs=2, seed=s, device="cpu", progress=False) for s in (7, 7, 8)]
+    runs = [
+        fit(mlp(), data[0], num_epochs=2, seed=s, device="cpu", progress=False) for s in (7, 7, 8)
+    ]
     assert runs[0].train_loss == runs[1].train_loss
     assert runs[0].train_loss != runs[2].train_loss
 
@@ -269,7 +271,7 @@ def test_scheduler_steps_once_per_epoch(data):
     fit(
         net,
         data[0],
-        epochs=3,
+        num_epochs=3,
         optimizer=optimizer,
         scheduler=scheduler,
         device="cpu",
@@ -285,17 +287,17 @@ def test_fit_restores_the_previous_mode(data, was_training):
     net.train(was_training)
     modes = []
     net.register_forward_pre_hook(lambda module, inputs: modes.append(module.training))
-    fit(net, data[0], data[1], epochs=1, device="cpu", progress=False)
+    fit(net, data[0], data[1], num_epochs=1, device="cpu", progress=False)
     assert net.training is was_training
     assert True in modes and False in modes
 
 
 def test_progress_bar_shows_epoch_and_metrics(data, capsys):
     """progress=True writes a tqdm bar with the epoch and the loss; progress=False writes nothing."""
-    fit(mlp(), data[0], data[1], epochs=2, device="cpu", progress=True)
+    fit(mlp(), data[0], data[1], num_epochs=2, device="cpu", progress=True)
     err = capsys.readouterr().err
     assert "epoch 2/2" in err and "train_loss=" in err and "val_acc=" in err
-    fit(mlp(), data[0], epochs=1, device="cpu", progress=False)
+    fit(mlp(), data[0], num_epochs=1, device="cpu", progress=False)
     assert capsys.readouterr().err == ""
 
 
@@ -303,11 +305,11 @@ def test_unsupported_data_and_length_mismatch_are_explained(data):
     """A dict is refused with TypeError; X and y of different lengths with ValueError."""
     (X, y), _ = data
     with pytest.raises(TypeError, match="tuple, a Dataset or a DataLoader"):
-        fit(mlp(), {"X": X, "y": y}, epochs=1, device="cpu", progress=False)
+        fit(mlp(), {"X": X, "y": y}, num_epochs=1, device="cpu", progress=False)
     with pytest.raises(ValueError, match="480 samples but y has 479"):
-        fit(mlp(), (X, y[:-1]), epochs=1, device="cpu", progress=False)
+        fit(mlp(), (X, y[:-1]), num_epochs=1, device="cpu", progress=False)
     with pytest.raises(ValueError, match="no targets"):
-        fit(mlp(), X, epochs=1, device="cpu", progress=False)
+        fit(mlp(), X, num_epochs=1, device="cpu", progress=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -361,7 +363,7 @@ def test_mixed_precision_branch_autocasts_and_scales_only_float16(monkeypatch, d
     monkeypatch.setattr(training, "amp_dtype", lambda device: dtype)
     scaled = count_scaled_losses(monkeypatch)
     net = TinyCNN()
-    options = {"epochs": 4, "lr": 1e-2, "device": "cpu", "progress": False}
+    options = {"num_epochs": 4, "lr": 1e-2, "device": "cpu", "progress": False}
     history = fit(net, images(256, 0), images(64, 1), channels_last=True, **options)
     assert net.seen == {(dtype, True)}
     assert len(scaled) == (4 * 4 if dtype == torch.float16 else 0)  # 256 / 64 = 4 steps an epoch
@@ -374,7 +376,7 @@ def test_cuda_fit_autocasts_to_amp_dtype_and_uses_channels_last():
     """On CUDA by default: conv activations in amp_dtype("cuda"), inputs channels-last."""
     net = TinyCNN()
     history = fit(
-        net, images(256, 0), images(64, 1), epochs=4, lr=1e-2, device="cuda", progress=False
+        net, images(256, 0), images(64, 1), num_epochs=4, lr=1e-2, device="cuda", progress=False
     )
     assert net.seen == {(training.amp_dtype("cuda"), True)}
     assert history.val_acc[-1] >= 0.9
@@ -387,7 +389,7 @@ def test_cuda_fit_with_amp_false_and_channels_last_false_is_plain(monkeypatch):
     """amp=False and channels_last=False give float32 activations, default layout, no scaler."""
     scaled = count_scaled_losses(monkeypatch)
     net = TinyCNN()
-    options = {"epochs": 1, "device": "cuda", "progress": False}
+    options = {"num_epochs": 1, "device": "cuda", "progress": False}
     fit(net, images(256, 0), amp=False, channels_last=False, **options)
     assert net.seen == {(torch.float32, False)} and scaled == []
 
@@ -400,7 +402,7 @@ def test_cuda_float16_training_goes_through_a_grad_scaler(monkeypatch):
     scaled = count_scaled_losses(monkeypatch)
     net = TinyCNN()
     history = fit(
-        net, images(256, 0), images(64, 1), epochs=4, lr=1e-2, device="cuda", progress=False
+        net, images(256, 0), images(64, 1), num_epochs=4, lr=1e-2, device="cuda", progress=False
     )
     assert len(scaled) == 4 * 4
     assert net.seen == {(torch.float16, True)}
@@ -412,7 +414,7 @@ def test_cuda_float16_training_goes_through_a_grad_scaler(monkeypatch):
 def test_cuda_predict_and_evaluate_follow_the_model_device(data):
     """After fit on CUDA, evaluate and predict run there and return CPU results."""
     net = mlp()
-    fit(net, data[0], epochs=8, device="cuda", progress=False)
+    fit(net, data[0], num_epochs=8, device="cuda", progress=False)
     logits = predict(net, data[1][0])
     assert logits.device == CPU and logits.dtype == torch.float32
     assert evaluate(net, data[1])["accuracy"] >= 0.95
