@@ -201,12 +201,13 @@ def _place_model(model: nn.Module, device: torch.device, channels_last: bool | N
     return channels_last
 
 
-def _total_steps(train: _Batches, num_epochs: int) -> int | None:
-    """The progress bar's length in batches, or None when the data cannot say."""
+def _progress_bar(train: _Batches, num_epochs: int, progress: bool) -> tqdm:
+    """One bar over every training batch; without a length when the data cannot say."""
     try:
-        return num_epochs * len(train)
+        total = num_epochs * len(train)
     except TypeError:  # a DataLoader over an IterableDataset has no length
-        return None
+        total = None
+    return tqdm(total=total, unit="batch", disable=not progress, dynamic_ncols=True)
 
 
 def _step_scheduler(scheduler: Any, monitored_loss: float) -> None:
@@ -294,12 +295,7 @@ def fit(
     val = None if val_data is None else _batches(val_data, max(batch_size, 256), **options)
 
     history, was_training = History(), model.training
-    bar = tqdm(
-        total=_total_steps(train, num_epochs),
-        unit="batch",
-        disable=not progress,
-        dynamic_ncols=True,
-    )
+    bar = _progress_bar(train, num_epochs, progress)
     try:
         for epoch in range(1, num_epochs + 1):
             bar.set_description(f"epoch {epoch}/{num_epochs}")
