@@ -1,16 +1,20 @@
 """Plausible student mistakes, one module per notebook, each of which must lose points.
 
 Every notebook module defines ``ASSIGNMENT`` (the assignment id) and ``MISTAKES``, a list of
-:class:`Mistake`. ``tests/notebooks/test_mistakes.py`` grades the reference solution with one answer cell
+:class:`Mistake`, each built with :func:`mistake`: the solution's own answer plus the edit. ``tests/notebooks/test_mistakes.py`` grades the reference solution with one answer cell
 replaced by the mistaken code and asserts that its exercise's test cells lose points, that a
 visible check says what is wrong, and that the later exercises built on it keep theirs.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
-__all__ = ["Mistake", "quiz", "variant"]
+from autograder.course import REPO_ROOT
+from autograder.demo import solved
+
+__all__ = ["Mistake", "answer", "mistake", "quiz", "variant"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,35 @@ def variant(reference: str, *edits: tuple[str, str]) -> str:
             raise ValueError(f"edit target must occur exactly once: {old!r}")
         source = source.replace(old, new)
     return source
+
+
+@functools.cache
+def _answers(assignment_id: str) -> dict[str, str]:
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: cell.source
+        for cell in solved(REPO_ROOT, assignment_id).cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
+
+
+def answer(assignment_id: str, grade_id: str) -> str:
+    """The reference answer of an answer cell, read out of the solution notebook (docstring
+    kept, solution markers removed): what a student who solved it would hand in."""
+    return _answers(assignment_id)[grade_id]
+
+
+def mistake(
+    assignment_id: str,
+    answer_cell: str,
+    test_cell: str,
+    why: str,
+    *edits: tuple[str, str],
+    hidden_only: bool = False,
+) -> Mistake:
+    """The reference answer of ``answer_cell`` with the misconception edited in (``variant``),
+    so no hand copy of an answer exists and each mistake differs from it by exactly its error."""
+    source = variant(answer(assignment_id, answer_cell), *edits)
+    return Mistake(answer_cell, test_cell, source, why, hidden_only)
 
 
 def quiz(mistakes: list[Mistake]) -> list[Mistake]:
