@@ -76,11 +76,16 @@ def mistake(
     test_cell: str,
     why: str,
     *edits: tuple[str, str],
+    base: str | None = None,
     hidden_only: bool = False,
 ) -> Mistake:
     """The reference answer of ``answer_cell`` with the misconception edited in (``variant``),
-    so no hand copy of an answer exists and each mistake differs from it by exactly its error."""
-    source = variant(answer(assignment_id, answer_cell), *edits)
+    so no hand copy of an answer exists and each mistake differs from it by exactly its error.
+
+    ``base``, if given, is edited instead: a correct answer in another style, taken from the
+    notebook's module in ``tests/notebooks/styles/`` (a loop where the reference vectorizes)."""
+    reference = answer(assignment_id, answer_cell) if base is None else base
+    source = variant(reference, *edits)
     return Mistake(answer_cell, test_cell, source, why, hidden_only)
 
 
