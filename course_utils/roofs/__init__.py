@@ -16,14 +16,16 @@ Lower level: ``render_roof`` (one image), ``generate_roofs`` (a reproducible bat
 (difficulty knobs; ``RenderConfig.clean()`` for the idealised look), and ``sample_scene`` /
 ``render_scene`` / ``roof_plane_map`` (the scene behind an image).
 
-Modules: ``scene`` (what is drawn), ``raster`` (NumPy rasterisation), ``render`` (drawing),
-``dataset`` (batches, Dataset, loader), ``folder`` (files on disk).
+Modules: ``elements`` (what is drawn), ``scene`` (difficulty knobs and the random scene),
+``raster`` (NumPy rasterisation), ``render`` (drawing), ``dataset`` (batches, Dataset, loader),
+``folder`` (files on disk).
 """
 
 from .dataset import SPLITS, RoofDataset, generate_roofs, load_roofs, to_chw_float
+from .elements import RoofScene
 from .folder import IMAGE_EXTENSIONS, SPLIT_ALIASES, load_roof_folder, write_roof_imagefolder
 from .render import render_roof, render_scene, roof_plane_map
-from .scene import ROOF_CLASSES, RenderConfig, RoofScene, sample_scene
+from .scene import ROOF_CLASSES, RenderConfig, sample_scene
 
 __all__ = [
     "IMAGE_EXTENSIONS",

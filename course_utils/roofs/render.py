@@ -1,4 +1,4 @@
-"""Renders a :class:`~course_utils.roofs.scene.RoofScene` to a top-down RGB image.
+"""Renders a :class:`~course_utils.roofs.elements.RoofScene` to a top-down RGB image.
 
 Painter's order: ground (with patches and a road), building shadows on the ground, roofs
 (neighbours first, the labelled building last), tree shadows over everything, tree crowns, then
@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from .elements import Building, RoofScene, Tree
 from .raster import (
     Window,
     convex_coverage,
@@ -25,7 +26,7 @@ from .raster import (
     smooth_noise,
     window,
 )
-from .scene import ROOF_CLASSES, Building, RenderConfig, RoofScene, Tree, sample_scene
+from .scene import ROOF_CLASSES, RenderConfig, sample_scene
 
 __all__ = ["render_roof", "render_scene", "roof_plane_map"]
 
