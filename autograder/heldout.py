@@ -91,10 +91,15 @@ def course_seed(reference_dir: Path) -> int:
     path = reference_dir / _SEED_FILE
     if not path.is_file():
         reference_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(str(secrets.randbits(62)))
         tmp.chmod(0o600)
-        os.replace(tmp, path)
+        try:  # two runs drawing at once: the first link wins and both read its seed
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return int(path.read_text())
 
 

@@ -13,14 +13,20 @@ sealed accuracy check are added to its record here (:mod:`autograder.heldout`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: a student's `autograder check` still imports this module
+    fcntl = None
 
 import nbformat
 import platformdirs
@@ -173,13 +179,39 @@ def build_reference(source: Path, out_dir: Path, *, timeout: int = 1800, threads
     executed = target.with_suffix(".ipynb")
     seed = heldout.course_seed(out_dir)
     key = fingerprint(source, seed)
-    if (
-        target.exists()
-        and executed.exists()
-        and json.loads(target.read_text()).get("fingerprint") == key
-    ):
-        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Runs sharing the cache (parallel test workers, two graders) wait for one run of the
+    # solution instead of each executing it.
+    with _exclusive(target.with_suffix(".lock")):
+        if (
+            target.exists()
+            and executed.exists()
+            and json.loads(target.read_text()).get("fingerprint") == key
+        ):
+            return target
+        return _run_reference(source, target, seed, key, timeout=timeout, threads=threads)
 
+
+@contextlib.contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    """Holds an exclusive advisory lock on ``lock`` (created if missing) while the block runs."""
+    if fcntl is None:
+        yield
+        return
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _run_reference(
+    source: Path, target: Path, seed: int, key: str, *, timeout: int, threads: int
+) -> Path:
+    """Executes the solution and writes its evidence to ``target`` (see :func:`build_reference`)."""
+    assignment_id = source.parent.name
+    executed = target.with_suffix(".ipynb")
     nb = nbformat.read(source, as_version=4)
     started: list[int] = []  # the cells begun, in order: the last one is where a run stopped
     with tempfile.TemporaryDirectory(prefix="reference-") as tmp:
@@ -206,7 +238,6 @@ def build_reference(source: Path, out_dir: Path, *, timeout: int = 1800, threads
         if is_test_cell(cell)
     }
     problems = reference_problems(nb) + _seal(cells, seed)
-    target.parent.mkdir(parents=True, exist_ok=True)
     failed = target.with_suffix(".failed.ipynb")
     if problems:
         nbformat.write(nb, failed)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograder.reference import NOTEBOOK_SWITCHES, execute_notebook
+from autograder import reference
+from autograder.reference import NOTEBOOK_SWITCHES, build_reference, execute_notebook
 
 
 def test_reference_run_draws_inline_and_ignores_a_students_switches(
@@ -29,3 +31,24 @@ def test_reference_run_draws_inline_and_ignores_a_students_switches(
     execute_notebook(nb, tmp_path, timeout=120)
     assert nb.cells[0].outputs[0].text.strip() == str([None] * len(NOTEBOOK_SWITCHES))
     assert any("image/png" in o.get("data", {}) for o in nb.cells[1].outputs)
+
+
+@pytest.mark.grading
+def test_runs_sharing_a_cache_execute_the_solution_once(
+    tiny_course: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Two builds of one reference at once (parallel test workers, two graders) run the
+    solution once; both get the same file, and the held-out seed both drew is one seed."""
+    runs = []
+    real = reference._run_reference
+
+    def counted(*args, **kwargs):
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reference, "_run_reference", counted)
+    source = tiny_course / "solutions" / "tiny" / "tiny.ipynb"
+    with ThreadPoolExecutor(2) as pool:
+        paths = list(pool.map(lambda _: build_reference(source, tmp_path / "cache"), range(2)))
+    assert len(runs) == 1 and paths[0] == paths[1] and paths[0].is_file()
+    assert [p.name for p in (tmp_path / "cache").iterdir() if p.name.endswith(".tmp")] == []
