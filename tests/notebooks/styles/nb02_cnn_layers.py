@@ -17,6 +17,27 @@ STYLES = [
         "math.floor of a true division",
     ),
     Style(
+        "conv2d",
+        """def conv2d(x, w, b=None, stride=1, padding=0):
+    n_images, _, height, width = x.shape
+    n_filters, _, kh, kw = w.shape
+    x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    h_out = (height + 2 * padding - kh) // stride + 1
+    w_out = (width + 2 * padding - kw) // stride + 1
+    out = np.zeros((n_images, n_filters, h_out, w_out))
+    for n in range(n_images):
+        for f in range(n_filters):
+            for i in range(h_out):
+                for j in range(w_out):
+                    window = x_pad[n, :, i * stride : i * stride + kh, j * stride : j * stride + kw]
+                    out[n, f, i, j] = np.sum(window * w[f])
+    if b is not None:
+        out += b.reshape(1, -1, 1, 1)
+    return out
+""",
+        "loops over images, filters and output positions (CS231n's conv_forward_naive)",
+    ),
+    Style(
         "dropout",
         """def dropout(x, p, training, rng):
     if not training:
