@@ -11,7 +11,8 @@ starts is counted by the ``pids`` controller. Two kinds of machine offer this:
   (root, or a delegated hierarchy).
 
 Elsewhere :func:`create` returns None and :mod:`autograder.sandbox` relies on bounded tmpfs sizes,
-its resident-memory watchdog and ``RLIMIT_NPROC`` instead (see autograder/README.md).
+its resident-memory watchdog (:mod:`autograder.watchdog`) and ``RLIMIT_NPROC`` instead (see
+autograder/README.md).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ why. ``local:N`` starts a cluster of N one-thread worker processes on this machi
 scheduler fails a submission at its worker's first death (``allowed-failures`` 0) so that this
 module decides; a scheduler of your own should be started the same way (autograder/README.md),
 or Dask itself also retries each one as often as its ``allowed-failures`` says (default 3).
+:class:`autograder.dispatch.Dispatch` keeps the books: what runs where, and what is sent again.
 
 Dask is an optional extra: ``pip install -r requirements-cluster.txt``.
 """
@@ -23,32 +24,16 @@ Dask is an optional extra: ``pip install -r requirements-cluster.txt``.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
-import os
-import tempfile
 import time
-import uuid
-import warnings
-from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograder.course import REPO_ROOT
-from autograder.execution import (
-    Run,
-    Sandbox,
-    crashed,
-    prepare_one,
-    private_folders,
-    record_run,
-    run_one,
-    sandbox_paths,
-)
+from autograder.dispatch import Dispatch, offers
+from autograder.execution import Sandbox
 from autograder.preparation import Course
-from autograder.reference import default_cache
-from autograder.sandbox import INSTALL_HINT, Limits, RunResult, isolation_problem
+from autograder.sandbox import INSTALL_HINT, Limits, isolation_problem
 from autograder.submissions import GradingError, Outcome, Submission
 
 if TYPE_CHECKING:
@@ -225,51 +210,12 @@ def check_workers(
             )
     if resources:
         workers = client.scheduler_info(n_workers=-1)["workers"].values()
-        if not any(_offers(w, resources) for w in workers):
+        if not any(offers(w, resources) for w in workers):
             wanted = " ".join(f"{k}={v:g}" for k, v in resources.items())
             raise GradingError(
                 f"no Dask worker offers {wanted}: start workers with "
                 f"`dask worker {address} --resources {wanted}` (one per GPU machine)"
             )
-
-
-def _offers(worker: dict, resources: dict[str, float]) -> bool:
-    """Does a worker (as the scheduler describes it) have every resource asked for?"""
-    offered = worker.get("resources") or {}
-    return all(offered.get(name, 0) >= amount for name, amount in resources.items())
-
-
-def _run_on_worker(
-    run: Run, files: dict[str, bytes], hide: tuple[Path, ...], sandboxed: bool
-) -> tuple[RunResult, bytes]:
-    """What a worker does with one submission: the same sandbox, with its own paths and cores."""
-    from distributed import get_worker
-
-    if sandboxed and (problem := isolation_problem()):
-        raise RuntimeError(f"this Dask worker cannot sandbox submissions: {problem}")
-    readonly, hidden = sandbox_paths()
-    own = private_folders(REPO_ROOT, default_cache())
-    isolation = Sandbox(sandboxed, readonly, (*hidden, *own, *hide))
-    if not run.limits.threads:  # the worker's cores, shared by the submissions it runs at once
-        threads = max(1, (os.cpu_count() or 1) // get_worker().state.nthreads)
-        run = dataclasses.replace(run, limits=dataclasses.replace(run.limits, threads=threads))
-    return run_one(run, files, isolation, Path(tempfile.gettempdir()) / "autograder-runs")
-
-
-def _given(files: dict[str, bytes]) -> dict[str, bytes]:
-    return files
-
-
-def _died(submission: Submission, exc: Exception) -> Outcome:
-    last = getattr(exc, "last_worker", None)
-    where = f" (the last was {getattr(last, 'address', last)})" if last else ""
-    return Outcome(
-        submission.student_id,
-        submission.assignment_id,
-        "crashed",
-        f"the Dask worker running it died, and so did the one it was retried on{where}: "
-        "it was not graded; grade it again (the machine may have run out of memory or been stopped)",
-    )
 
 
 def execute(
@@ -291,95 +237,21 @@ def execute(
     gradebook. Each outcome is recorded in ``work_root`` exactly as on one machine.
     """
     distributed = _distributed()
-    files: dict[str, object] = {}  # assignment -> its starting files, as a task's result
-    queue = iter(submissions)
-    retry: deque[tuple[Submission, Run]] = deque()
-    running = distributed.as_completed()
-    owner: dict[object, tuple[Submission, Run, str]] = {}  # future -> what and where
-    deaths: Counter[Submission] = Counter()  # workers that died running each submission
-    exhausted = False
-
-    def starting_files(assignment_id: str) -> object:
-        # A task that returns them rather than scattered data: when the workers holding them
-        # die, the scheduler computes them again from the task, which it keeps.
-        if assignment_id not in files:
-            with warnings.catch_warnings():  # the bytes are the point (held-out images, ~12 MB)
-                warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
-                files[assignment_id] = client.submit(
-                    _given,
-                    course.workdir_files(assignment_id),
-                    key=f"files-{assignment_id}-{uuid.uuid4().hex[:8]}",
-                )
-        return files[assignment_id]
-
-    def free_threads() -> list[str]:
-        """One worker address per thread that runs nothing of ours (with ``resources``)."""
-        busy = Counter(where for _, _, where in owner.values())
-        free = []
-        for address, worker in client.scheduler_info(n_workers=-1)["workers"].items():
-            if _offers(worker, resources or {}):
-                free += [address] * (worker["nthreads"] - busy[address])
-        return free
-
-    def fill() -> list[tuple[Submission, Outcome]]:
-        """Gives every free thread a submission; returns the rows of those with nothing to run."""
-        nonlocal exhausted
-        rows = []
-        threads = free_threads()
-        while threads and (retry or not exhausted):
-            if retry:
-                submission, run = retry.popleft()
-            elif (submission := next(queue, None)) is None:
-                exhausted = True
-                break
-            else:
-                try:
-                    run = prepare_one(course, submission, limits)
-                except Exception as exc:  # one submission never aborts the batch
-                    run = crashed(submission, "running it", exc)
-                if isinstance(run, Outcome):
-                    rows.append((submission, run))
-                    continue
-            where = threads.pop()
-            future = client.submit(
-                _run_on_worker,
-                run,
-                starting_files(run.assignment_id),
-                sandbox.hide,
-                sandbox.enabled,
-                key=f"grade-{run.student_id}-{run.assignment_id}-{uuid.uuid4().hex[:8]}",
-                workers=[where],
-                allow_other_workers=True,  # if that worker is gone before it starts
-                resources=resources or None,
-                pure=False,
-            )
-            owner[future] = (submission, run, where)
-            running.add(future)
-        return rows
-
-    yield from fill()
-    while owner or retry or not exhausted:
-        if not owner:  # no free thread right now: every worker is gone or restarting
+    dispatch = Dispatch(
+        client, course, limits, work_root, sandbox, resources, iter(submissions),
+        distributed.as_completed(), distributed.KilledWorker,
+    )  # fmt: skip
+    yield from dispatch.fill()
+    while dispatch.owner or dispatch.retry or not dispatch.exhausted:
+        if not dispatch.owner:  # no free thread right now: every worker is gone or restarting
             client.wait_for_workers(1)
             time.sleep(_POLL_SECONDS)
-            yield from fill()
+            yield from dispatch.fill()
             continue
-        future = running.next()
-        submission, run, _ = owner.pop(future)
-        try:
-            result, log = future.result()
-            outcome = record_run(run, result, log, work_root)
-        except distributed.KilledWorker as exc:
-            deaths[submission] += 1
-            if deaths[submission] < 2:
-                retry.append((submission, run))  # not the student's doing: once more
-                future.release()
-                yield from fill()
-                continue
-            outcome = _died(submission, exc)
-        except Exception as exc:  # one submission never aborts the batch
-            outcome = crashed(submission, "running it", exc)
+        future = dispatch.running.next()
+        submission, outcome = dispatch.collect(future)
         future.release()
-        rows = fill()
-        yield submission, outcome
+        rows = dispatch.fill()
+        if outcome is not None:  # None: a worker died running it, and it was sent again
+            yield submission, outcome
         yield from rows

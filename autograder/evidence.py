@@ -112,64 +112,103 @@ def _number(value: Any) -> str:
 def _values_match(got: Any, want: Any, rtol: float, atol: float) -> str | None:
     """None if ``got`` matches ``want``, else a short reason. Both come from :func:`decode_value`."""
     if isinstance(want, np.ndarray):
-        if not isinstance(got, np.ndarray):
-            return f"expected an array of shape {want.shape}, got {_kind(got)}"
-        if got.shape != want.shape:
-            return f"expected shape {want.shape}, got {got.shape}"
-        if want.size == 0:
-            return None
-        got64, want64 = got.astype(np.float64), want.astype(np.float64)
-        nan_differs = np.isnan(got64) != np.isnan(want64)
-        if nan_differs.any():
-            where = _index(np.argwhere(nan_differs)[0])
-            return (
-                f"{int(nan_differs.sum())} value(s) are NaN where the reference has a number, "
-                f"or the reverse:{f' at index {where}' if where else ''} expected "
-                f"{_number(want64[where])}, got {_number(got64[where])}"
-            )
-        if want.dtype.kind == "i" and got.dtype.kind == "i":
-            wrong = got != want
-            if not wrong.any():
-                return None
-            where = _index(np.argwhere(wrong)[0])
-            return (
-                f"{int(wrong.sum())} of {want.size} integer values differ, the first at index "
-                f"{where}: expected {int(want[where])}, got {int(got[where])}"
-            )
-        with np.errstate(invalid="ignore"):
-            err = np.where(np.isnan(want64), 0.0, np.abs(got64 - want64))
-            err = np.where(np.isinf(want64) & (got64 == want64), 0.0, err)
-            tol = atol + rtol * np.abs(want64)
-            ok = err <= tol
-        if not ok.all():
-            # the worst of the values out of tolerance (an inf error counts as the largest)
-            where = _index(np.unravel_index(int(np.argmax(np.where(ok, -1.0, err))), err.shape))
-            if not where:  # one number
-                return (
-                    f"expected {_number(want64)}, got {_number(got64)} (tolerance {float(tol):.2g})"
-                )
-            return (
-                f"{int((~ok).sum())} of {want.size} values differ; the largest error is "
-                f"{float(err[where]):.3g} at index {where}: expected {_number(want64[where])}, "
-                f"got {_number(got64[where])} (tolerance {float(tol[where]):.2g})"
-            )
-        return None
+        return _arrays_match(got, want, rtol, atol)
     if isinstance(want, dict):
-        if not isinstance(got, dict) or set(got) != set(want):
-            return f"expected keys {sorted(want)}, got {sorted(got) if isinstance(got, dict) else _kind(got)}"
-        for key in want:
-            reason = _values_match(got[key], want[key], rtol, atol)
-            if reason:
-                return f"[{key!r}] {reason}"
-        return None
+        return _dicts_match(got, want, rtol, atol)
     if isinstance(want, list):
-        if not isinstance(got, list) or len(got) != len(want):
-            return f"expected {len(want)} items, got {_kind(got)}"
-        for i, (g, w) in enumerate(zip(got, want, strict=True)):
-            reason = _values_match(g, w, rtol, atol)
-            if reason:
-                return f"[{i}] {reason}"
+        return _lists_match(got, want, rtol, atol)
+    return _scalars_match(got, want)
+
+
+def _arrays_match(got: Any, want: np.ndarray, rtol: float, atol: float) -> str | None:
+    """:func:`_values_match` for an array: its shape, then where it is NaN, then its values."""
+    if not isinstance(got, np.ndarray):
+        return f"expected an array of shape {want.shape}, got {_kind(got)}"
+    if got.shape != want.shape:
+        return f"expected shape {want.shape}, got {got.shape}"
+    if want.size == 0:
         return None
+    got64, want64 = got.astype(np.float64), want.astype(np.float64)
+    reason = _nans_differ(got64, want64)
+    if reason:
+        return reason
+    if want.dtype.kind == "i" and got.dtype.kind == "i":
+        return _integers_match(got, want)
+    return _floats_match(got64, want64, rtol, atol)
+
+
+def _nans_differ(got64: np.ndarray, want64: np.ndarray) -> str | None:
+    """None if ``got64`` is NaN exactly where ``want64`` is, else where it is not."""
+    nan_differs = np.isnan(got64) != np.isnan(want64)
+    if not nan_differs.any():
+        return None
+    where = _index(np.argwhere(nan_differs)[0])
+    return (
+        f"{int(nan_differs.sum())} value(s) are NaN where the reference has a number, "
+        f"or the reverse:{f' at index {where}' if where else ''} expected "
+        f"{_number(want64[where])}, got {_number(got64[where])}"
+    )
+
+
+def _integers_match(got: np.ndarray, want: np.ndarray) -> str | None:
+    """Integer arrays of the same shape: equal, or how many differ and the first that does."""
+    wrong = got != want
+    if not wrong.any():
+        return None
+    where = _index(np.argwhere(wrong)[0])
+    return (
+        f"{int(wrong.sum())} of {want.size} integer values differ, the first at index "
+        f"{where}: expected {int(want[where])}, got {int(got[where])}"
+    )
+
+
+def _floats_match(got64: np.ndarray, want64: np.ndarray, rtol: float, atol: float) -> str | None:
+    """Float arrays of the same shape and NaNs: within tolerance, or the worst value that is not.
+
+    The tolerance is ``atol + rtol * |want64|``; a NaN or an infinity matches itself.
+    """
+    with np.errstate(invalid="ignore"):
+        err = np.where(np.isnan(want64), 0.0, np.abs(got64 - want64))
+        err = np.where(np.isinf(want64) & (got64 == want64), 0.0, err)
+        tol = atol + rtol * np.abs(want64)
+        ok = err <= tol
+    if ok.all():
+        return None
+    # the worst of the values out of tolerance (an inf error counts as the largest)
+    where = _index(np.unravel_index(int(np.argmax(np.where(ok, -1.0, err))), err.shape))
+    if not where:  # one number
+        return f"expected {_number(want64)}, got {_number(got64)} (tolerance {float(tol):.2g})"
+    return (
+        f"{int((~ok).sum())} of {want64.size} values differ; the largest error is "
+        f"{float(err[where]):.3g} at index {where}: expected {_number(want64[where])}, "
+        f"got {_number(got64[where])} (tolerance {float(tol[where]):.2g})"
+    )
+
+
+def _dicts_match(got: Any, want: dict, rtol: float, atol: float) -> str | None:
+    """:func:`_values_match` for a dict: the same keys, then each value, in ``want``'s order."""
+    if not isinstance(got, dict) or set(got) != set(want):
+        return f"expected keys {sorted(want)}, got {sorted(got) if isinstance(got, dict) else _kind(got)}"
+    for key in want:
+        reason = _values_match(got[key], want[key], rtol, atol)
+        if reason:
+            return f"[{key!r}] {reason}"
+    return None
+
+
+def _lists_match(got: Any, want: list, rtol: float, atol: float) -> str | None:
+    """:func:`_values_match` for a list: the same length, then each item."""
+    if not isinstance(got, list) or len(got) != len(want):
+        return f"expected {len(want)} items, got {_kind(got)}"
+    for i, (g, w) in enumerate(zip(got, want, strict=True)):
+        reason = _values_match(g, w, rtol, atol)
+        if reason:
+            return f"[{i}] {reason}"
+    return None
+
+
+def _scalars_match(got: Any, want: Any) -> str | None:
+    """:func:`_values_match` for anything else: a str, a bool or None."""
     # str, bool, None: exact, and of the same type (True is not 1, "c" is not "C").
     if type(got) is type(want) and got == want:
         return None

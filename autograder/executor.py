@@ -5,8 +5,8 @@
 ``--cell-limits`` gives each cell's time limit in seconds, in the notebook's cell order.
 
 This process and the kernel it starts are the only things a submission touches; the grader
-(:mod:`autograder.sandbox`) watches them from outside for the notebook's wall-clock and memory
-limits and kills the whole tree when one is crossed.
+(:mod:`autograder.sandbox`, its :mod:`autograder.watchdog`) watches them from outside for the
+notebook's wall-clock and memory limits and kills the whole tree when one is crossed.
 
 The notebook arrives on standard input and is never a file in the sandbox, and this process
 makes itself undumpable, so student code cannot read the cells still to come (hidden tests

@@ -21,7 +21,8 @@ tests of cells still to come are never a file there), and the grader reads back 
 run's outputs, as a regular file, without following links and up to a size cap, and puts them
 into its own copy of the notebook; its own state never lives where the sandbox can see it.
 :func:`isolation_problem` says why a machine cannot sandbox (the grader then refuses to run
-student code unless told ``--no-sandbox``).
+student code unless told ``--no-sandbox``). The command line is built in
+:mod:`autograder.bwrap`, and the limits are watched from outside by :mod:`autograder.watchdog`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ import nbformat
 import psutil
 
 from autograder import cgroup
+from autograder.bwrap import SANDBOX_WORKDIR, bwrap_command, bwrap_options
+from autograder.watchdog import watch
 from course_utils.kernels import (
     BATCH_RUN_ENV,
     CELL_FACTOR,
@@ -71,11 +74,6 @@ __all__ = [
     "thread_environment",
 ]
 
-#: The working folder as the submission sees it.
-SANDBOX_WORKDIR = Path("/submission")
-_UID = 1000
-_POLL_SECONDS = 0.1
-_SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 _CONFINE = Path(__file__).with_name("confine.py")
 _RESULTS = "results.json"  # what the executor writes in the working folder: outputs only
 INSTALL_HINT = (
@@ -117,44 +115,6 @@ class RunResult:
     notebook: nbformat.NotebookNode | None
 
 
-def _python_paths() -> list[Path]:
-    """This interpreter's installation and environment (a venv and its base Python)."""
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    paths.add(str(Path(os.path.realpath(sys.executable)).parents[1]))
-    return [Path(p) for p in sorted(paths)]
-
-
-def _bwrap_options(
-    workdir: Path, limits: Limits, readonly: Sequence[Path], hide: Sequence[Path]
-) -> list[str]:
-    """bwrap's options for one run (``bwrap OPTIONS -- COMMAND``)."""
-    args = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
-            "--new-session", "--cap-drop", "ALL", "--uid", str(_UID), "--gid", str(_UID),
-            "--hostname", "sandbox"]  # fmt: skip
-    for name in _SYSTEM:
-        if os.path.islink(name):  # merged /usr: /bin -> usr/bin
-            args += ["--symlink", os.readlink(name), name]
-        elif os.path.isdir(name):
-            args += ["--ro-bind", name, name]
-    args += ["--proc", "/proc", "--dev", "/dev", "--ro-bind-try", "/sys", "/sys"]
-    for device in sorted(Path("/dev").glob("nvidia*")):  # a GPU, where the machine has one
-        args += ["--dev-bind", str(device), str(device)]
-    # The private /tmp comes before the binds: Python or the course may live under /tmp (a CI
-    # clone), and a later tmpfs would cover them.
-    args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
-    args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
-    shown: list[Path] = [Path(p) for p in _SYSTEM]
-    for path in sorted({Path(os.path.realpath(p)) for p in [*_python_paths(), *readonly]}):
-        if path.exists() and not any(path.is_relative_to(s) for s in shown):
-            args += ["--ro-bind", str(path), str(path)]
-            shown.append(path)
-    for path in sorted({Path(os.path.realpath(p)) for p in hide}):
-        if any(path.is_relative_to(s) for s in shown) and path.is_dir():
-            args += ["--size", "4096", "--tmpfs", str(path), "--remount-ro", str(path)]
-    args += ["--bind", str(workdir), str(SANDBOX_WORKDIR), "--remount-ro", "/"]
-    return [*args, "--chdir", str(SANDBOX_WORKDIR)]
-
-
 @functools.cache
 def isolation_problem() -> str | None:
     """None where submissions can be sandboxed here; otherwise why not, in one sentence."""
@@ -163,7 +123,7 @@ def isolation_problem() -> str | None:
     if shutil.which("bwrap") is None:
         return "bubblewrap (bwrap) is not installed"
     with tempfile.TemporaryDirectory(prefix="autograder-probe-") as tmp:
-        options = _bwrap_options(Path(tmp), Limits(), [], [])
+        options = bwrap_options(Path(tmp), Limits().tmp_bytes, [], [])
         probe = ["bwrap", *options, "--", sys.executable, "-I", "-c", "pass"]
         try:
             result = subprocess.run(probe, capture_output=True, text=True, timeout=30)
@@ -223,34 +183,6 @@ def _environment(home: Path, threads: int, pythonpath: str) -> dict[str, str]:
     # shell) is kept above; this says so to the hand-in check in the notebook's last cell too.
     env[BATCH_RUN_ENV] = "1"
     return env
-
-
-def _tree(proc: psutil.Process) -> list[psutil.Process]:
-    try:
-        return [proc, *proc.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return []
-
-
-def _rss(processes: list[psutil.Process]) -> int:
-    total = 0
-    for p in processes:
-        try:
-            total += p.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
-    return total
-
-
-def _kill(processes: list[psutil.Process], group: cgroup.Cgroup | None) -> None:
-    if group is not None:
-        group.kill()
-    for p in processes:
-        try:
-            p.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(processes, timeout=5)
 
 
 def read_regular_file(path: Path, max_bytes: int) -> bytes | None:
@@ -314,6 +246,64 @@ def _merged(
     return nb, {k: str(results.get(k, "")) for k in ("status", "message")}
 
 
+def _executor_command(cell_limits: Sequence[int], output_bytes: int) -> list[str]:
+    """The executor's command line: it reads the notebook on standard input."""
+    return [
+        sys.executable, "-m", "autograder.executor", _RESULTS,
+        "--cell-limits", ",".join(str(s) for s in cell_limits),
+        "--output-cap", str(output_bytes),
+    ]  # fmt: skip
+
+
+def _confine_command(group: cgroup.Cgroup | None, limits: Limits) -> list[str]:
+    """:mod:`autograder.confine`'s command line: the cgroup to join and the resource limits."""
+    confine = [sys.executable, "-I", str(_CONFINE)]
+    for procs in group.procs_files if group else []:
+        confine += ["--cgroup", str(procs)]
+    for name, value in (("fsize", limits.file_bytes), ("nproc", limits.processes), ("core", 0)):
+        confine += ["--limit", f"{name}={value}"]
+    return confine
+
+
+def _send(proc: subprocess.Popen, notebook: nbformat.NotebookNode) -> None:
+    """Writes the notebook to the executor's standard input, then closes it."""
+    try:
+        proc.stdin.write(nbformat.writes(notebook).encode())
+        proc.stdin.close()
+    except BrokenPipeError:  # the executor ended before reading it: reported by the result
+        pass
+
+
+def _result(
+    notebook: nbformat.NotebookNode,
+    workdir: Path,
+    log: Path,
+    limits: Limits,
+    watched: tuple[str, str],
+    seconds: float,
+) -> RunResult:
+    """How the run ended, and the notebook with the outputs it recorded.
+
+    ``watched`` is the watchdog's ``(status, message)``: where it stopped the run, that is the
+    status; otherwise the executor's own, from its results file, is taken.
+    """
+    status, message = watched
+    if status == "crashed":
+        message = (
+            f"used more than {limits.memory_bytes / 2**30:.1f} GiB of memory "
+            "(files in /tmp and /dev/shm included) and was stopped"
+        )
+    nb, recorded = _merged(notebook, read_regular_file(workdir / _RESULTS, limits.file_bytes))
+    if not status:  # the executor ended by itself: take what it wrote
+        status, message = recorded.get("status", "crashed"), recorded.get("message", "")
+        if status not in ("ok", "timeout", "crashed") or nb is None:
+            tail = (read_regular_file(log, 2**20) or b"")[-300:].decode(errors="replace")
+            status, message = "crashed", f"the executor stopped unexpectedly: {tail.strip()}"
+    elif recorded.get("message"):
+        message = f"{message} ({recorded['message']})"
+    return RunResult(status=status, message=message, seconds=seconds, notebook=nb)
+
+
 def run_isolated(
     notebook: nbformat.NotebookNode,
     workdir: Path,
@@ -348,30 +338,15 @@ def run_isolated(
         )
     workdir = workdir.resolve()
     home = SANDBOX_WORKDIR if sandbox else workdir
-    command = [
-        sys.executable, "-m", "autograder.executor", _RESULTS,
-        "--cell-limits", ",".join(str(s) for s in cell_limits),
-        "--output-cap", str(limits.output_bytes),
-    ]  # fmt: skip
+    command = _executor_command(cell_limits, limits.output_bytes)
     pass_fds: tuple[int, ...] = ()
     if sandbox:
-        # bwrap reads its options from a pipe, so that its command line (which the submission
-        # can read in /proc/1/cmdline) shows no path of the grading machine.
-        options = _bwrap_options(workdir, limits, readonly, hide)
-        read_end, write_end = os.pipe()
-        os.write(write_end, b"".join(a.encode() + b"\0" for a in options))
-        os.close(write_end)
-        pass_fds = (read_end,)
-        command = ["bwrap", "--args", str(read_end), "--", *command]
+        options = bwrap_options(workdir, limits.tmp_bytes, readonly, hide)
+        command, pass_fds = bwrap_command(options, command)
     group = cgroup.create(limits.memory_bytes, limits.processes)
-    confine = [sys.executable, "-I", str(_CONFINE)]
-    for procs in group.procs_files if group else []:
-        confine += ["--cgroup", str(procs)]
-    for name, value in (("fsize", limits.file_bytes), ("nproc", limits.processes), ("core", 0)):
-        confine += ["--limit", f"{name}={value}"]
+    confine = _confine_command(group, limits)
     pythonpath = os.pathsep.join(sorted({str(Path(p).parent) for p in readonly}))
     start = time.monotonic()
-    status, message = "", ""
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [*confine, "--", *command],
@@ -386,46 +361,14 @@ def run_isolated(
         for fd in pass_fds:
             os.close(fd)
         root = psutil.Process(proc.pid)
-        try:
-            proc.stdin.write(nbformat.writes(notebook).encode())
-            proc.stdin.close()
-        except BrokenPipeError:  # the executor ended before reading it: reported below
-            pass
-        try:
-            while proc.poll() is None:
-                elapsed = time.monotonic() - start
-                tree = _tree(root)
-                if elapsed > limits.notebook_seconds:
-                    _kill(tree, group)
-                    status = "timeout"
-                    message = (
-                        f"the notebook ran longer than {limits.notebook_seconds} s and was stopped"
-                    )
-                elif _rss(tree) > limits.memory_bytes:
-                    _kill(tree, group)
-                    status = "crashed"
-                time.sleep(_POLL_SECONDS)
-        finally:
-            if proc.poll() is None:
-                _kill(_tree(root), group)
-            proc.wait()
-            if group is not None:
-                if group.oom_kills():
-                    status = status or "crashed"
-                group.remove()
-    seconds = time.monotonic() - start
-    if status == "crashed":
-        message = (
-            f"used more than {limits.memory_bytes / 2**30:.1f} GiB of memory "
-            "(files in /tmp and /dev/shm included) and was stopped"
+        _send(proc, notebook)
+        watched = watch(
+            proc,
+            root,
+            group,
+            start=start,
+            notebook_seconds=limits.notebook_seconds,
+            memory_bytes=limits.memory_bytes,
         )
-
-    nb, recorded = _merged(notebook, read_regular_file(workdir / _RESULTS, limits.file_bytes))
-    if not status:  # the executor ended by itself: take what it wrote
-        status, message = recorded.get("status", "crashed"), recorded.get("message", "")
-        if status not in ("ok", "timeout", "crashed") or nb is None:
-            tail = (read_regular_file(log, 2**20) or b"")[-300:].decode(errors="replace")
-            status, message = "crashed", f"the executor stopped unexpectedly: {tail.strip()}"
-    elif recorded.get("message"):
-        message = f"{message} ({recorded['message']})"
-    return RunResult(status=status, message=message, seconds=seconds, notebook=nb)
+    seconds = time.monotonic() - start
+    return _result(notebook, workdir, log, limits, watched, seconds)

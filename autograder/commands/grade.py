@@ -39,7 +39,15 @@ def _resources(text: str) -> dict[str, float]:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    defaults = Limits()
+    """The verb's arguments by concern, in the order ``--help`` lists them."""
+    _add_inputs(p)
+    _add_limits(p)
+    _add_distribution(p)
+    _add_trust(p)
+
+
+def _add_inputs(p: argparse.ArgumentParser) -> None:
+    """What to grade, and where the results go."""
     p.add_argument(
         "submissions",
         help="a folder (or .zip) with one subfolder per student, or nbgrader's submitted/",
@@ -50,6 +58,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="folder for grades.csv, scores.csv, feedback/ and the gradebook",
     )
     p.add_argument("--assignment", action="append", help="grade only this assignment (repeatable)")
+
+
+def _add_limits(p: argparse.ArgumentParser) -> None:
+    """How many submissions run at once, and what each may use (defaults: :class:`Limits`)."""
+    defaults = Limits()
     p.add_argument(
         "--jobs",
         type=int,
@@ -85,6 +98,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=defaults.output_bytes / 2**20,
         help="MiB of output one notebook may keep (default %(default)s)",
     )
+
+
+def _add_distribution(p: argparse.ArgumentParser) -> None:
+    """Sharing the work out: shards of the class, a reference cache kept between runs, a cluster."""
     p.add_argument(
         "--shard",
         type=_shard,
@@ -115,6 +132,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="with --scheduler: what each submission asks of a worker, e.g. GPU=1 for workers "
         "started with `dask worker ADDRESS --resources GPU=1`",
     )
+
+
+def _add_trust(p: argparse.ArgumentParser) -> None:
+    """What the submissions may reach, and what the students' feedback shows."""
     p.add_argument("--no-sandbox", action="store_true", help=NO_SANDBOX_HELP)
     p.add_argument(
         "--show-hidden-tests",
