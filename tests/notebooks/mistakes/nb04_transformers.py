@@ -1,494 +1,399 @@
 """Plausible student mistakes in notebook 04 (transformers); each must lose its test cell's points.
 
-Every mistake is the reference answer with one misconception edited in (see ``variant``), so
-each entry differs from a correct answer by exactly the error it names.
+Each is ``mistake(ASSIGNMENT, answer_cell, test_cell, why, *edits)``: the solution notebook's
+reference answer (docstring and comments kept) with the ``(old, new)`` edits of one
+misconception, so no hand copy of an answer can drift from it. The last ones break promises the
+docstrings make (inputs left unmodified, every mask shape, learned positions); the quiz's wrong
+letters go through ``quiz``.
 """
 
 from __future__ import annotations
 
-from tests.notebooks.mistakes import Mistake, variant
+from tests.notebooks.mistakes import mistake, quiz
 
 ASSIGNMENT = "04_transformers"
 
-
-# --- reference answers (the solution notebook's answer cells, docstrings left out) -----------
-
-SDPA = """\
-def scaled_dot_product_attention(q, k, v, mask=None):
-    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
-    if mask is not None:
-        scores = scores.masked_fill(~mask, float("-inf"))
-    weights = torch.softmax(scores, dim=-1)
-    return weights @ v, weights
-"""
-
-MHA = """\
-class MultiHeadAttention(nn.Module):
-    def __init__(self, dim, num_heads):
-        super().__init__()
-        self.num_heads = num_heads
-        self.head_dim = dim // num_heads
-        self.qkv = nn.Linear(dim, 3 * dim)
-        self.proj = nn.Linear(dim, dim)
-
-    def forward(self, x, mask=None, return_attention=False):
-        B, N, dim = x.shape
-        qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, self.head_dim)
-        q, k, v = qkv.permute(2, 0, 3, 1, 4)
-        out, weights = scaled_dot_product_attention(q, k, v, mask)
-        out = out.transpose(1, 2).reshape(B, N, dim)
-        out = self.proj(out)
-        return (out, weights) if return_attention else out
-"""
-
-LAYER_NORM = """\
-def layer_norm(x, gamma, beta, eps=1e-5):
-    mean = x.mean(dim=-1, keepdim=True)
-    var = ((x - mean) ** 2).mean(dim=-1, keepdim=True)
-    return (x - mean) / torch.sqrt(var + eps) * gamma + beta
-"""
-
-SINUSOIDAL = """\
-def sinusoidal_positional_encoding(num_positions, dim):
-    position = torch.arange(num_positions, dtype=torch.float64)[:, None]
-    two_i = torch.arange(0, dim, 2, dtype=torch.float64)
-    angle = position / 10000 ** (two_i / dim)
-    pe = torch.zeros(num_positions, dim, dtype=torch.float64)
-    pe[:, 0::2] = torch.sin(angle)
-    pe[:, 1::2] = torch.cos(angle[:, : dim // 2])
-    return pe.float()
-"""
-
-BLOCK = """\
-class TransformerBlock(nn.Module):
-    def __init__(self, dim, num_heads, mlp_ratio=4.0):
-        super().__init__()
-        hidden = int(dim * mlp_ratio)
-        self.norm1 = nn.LayerNorm(dim)
-        self.attn = MultiHeadAttention(dim, num_heads)
-        self.norm2 = nn.LayerNorm(dim)
-        self.mlp = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(), nn.Linear(hidden, dim))
-
-    def forward(self, x):
-        x = x + self.attn(self.norm1(x))
-        return x + self.mlp(self.norm2(x))
-"""
-
-PATCH_EMBED = """\
-class PatchEmbed(nn.Module):
-    def __init__(self, img_size, patch_size, in_chans, dim):
-        super().__init__()
-        self.num_patches = (img_size // patch_size) ** 2
-        self.proj = nn.Conv2d(in_chans, dim, kernel_size=patch_size, stride=patch_size)
-
-    def forward(self, x):
-        x = self.proj(x)
-        return x.flatten(2).transpose(1, 2)
-"""
-
-VIT = """\
-class VisionTransformer(nn.Module):
-    def __init__(self, img_size=28, patch_size=7, in_chans=1, num_classes=10, dim=64, depth=4,
-                 num_heads=4, mlp_ratio=2.0):
-        super().__init__()
-        self.patch_embed = PatchEmbed(img_size, patch_size, in_chans, dim)
-        num_patches = self.patch_embed.num_patches
-        self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
-        self.pos_embed = nn.Parameter(0.02 * torch.randn(1, num_patches + 1, dim))
-        self.blocks = nn.Sequential(*[TransformerBlock(dim, num_heads, mlp_ratio) for _ in range(depth)])
-        self.norm = nn.LayerNorm(dim)
-        self.head = nn.Linear(dim, num_classes)
-
-    def forward(self, x):
-        x = self.patch_embed(x)
-        cls = self.cls_token.expand(len(x), -1, -1)
-        x = torch.cat([cls, x], dim=1) + self.pos_embed
-        x = self.blocks(x)
-        return self.head(self.norm(x[:, 0]))
-"""
-
-
-def _mistakes(answer_cell: str, cases: list[tuple[str, str]]) -> list[Mistake]:
-    return [
-        Mistake(answer_cell=answer_cell, test_cell=f"test_{answer_cell}", source=source, why=why)
-        for why, source in cases
-    ]
-
-
 MISTAKES = [
-    *_mistakes(
+    mistake(
+        ASSIGNMENT,
         "scaled_dot_product_attention",
-        [
-            (
-                "no 1/sqrt(d) scale",
-                variant(SDPA, (" / math.sqrt(q.shape[-1])", "")),
-            ),
-            (
-                "scale by d instead of sqrt(d)",
-                variant(SDPA, ("math.sqrt(q.shape[-1])", "q.shape[-1]")),
-            ),
-            (
-                "scale by sqrt of the value size dv",
-                variant(SDPA, ("math.sqrt(q.shape[-1])", "math.sqrt(v.shape[-1])")),
-            ),
-            (
-                "softmax over the queries",
-                variant(SDPA, ("torch.softmax(scores, dim=-1)", "torch.softmax(scores, dim=-2)")),
-            ),
-            (
-                "mask convention flipped (True = hide)",
-                variant(SDPA, ("masked_fill(~mask,", "masked_fill(mask,")),
-            ),
-            (
-                "mask applied after the softmax without renormalising",
-                variant(
-                    SDPA,
-                    (
-                        '        scores = scores.masked_fill(~mask, float("-inf"))\n',
-                        "        pass\n",
-                    ),
-                    (
-                        "    return weights @ v, weights\n",
-                        "    if mask is not None:\n"
-                        "        weights = weights * mask\n"
-                        "    return weights @ v, weights\n",
-                    ),
-                ),
-            ),
-            (
-                "softmax without subtracting the maximum",
-                variant(
-                    SDPA,
-                    (
-                        "torch.softmax(scores, dim=-1)",
-                        "scores.exp() / scores.exp().sum(dim=-1, keepdim=True)",
-                    ),
-                ),
-            ),
-        ],
+        "test_scaled_dot_product_attention",
+        "no 1/sqrt(d) scale",
+        (" / math.sqrt(q.shape[-1])", ""),
     ),
-    *_mistakes(
+    mistake(
+        ASSIGNMENT,
+        "scaled_dot_product_attention",
+        "test_scaled_dot_product_attention",
+        "scale by d instead of sqrt(d)",
+        ("math.sqrt(q.shape[-1])", "q.shape[-1]"),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "scaled_dot_product_attention",
+        "test_scaled_dot_product_attention",
+        "scale by sqrt of the value size dv",
+        ("math.sqrt(q.shape[-1])", "math.sqrt(v.shape[-1])"),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "scaled_dot_product_attention",
+        "test_scaled_dot_product_attention",
+        "softmax over the queries",
+        ("torch.softmax(scores, dim=-1)  # over the keys", "torch.softmax(scores, dim=-2)"),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "scaled_dot_product_attention",
+        "test_scaled_dot_product_attention",
+        "mask convention flipped (True = hide)",
+        ("masked_fill(~mask,", "masked_fill(mask,"),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "scaled_dot_product_attention",
+        "test_scaled_dot_product_attention",
+        "mask applied after the softmax without renormalising",
+        ('scores = scores.masked_fill(~mask, float("-inf"))', "pass"),
+        (
+            "    return weights @ v, weights\n",
+            "    if mask is not None:\n"
+            "        weights = weights * mask\n"
+            "    return weights @ v, weights\n",
+        ),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "scaled_dot_product_attention",
+        "test_scaled_dot_product_attention",
+        "softmax without subtracting the maximum",
+        ("torch.softmax(scores, dim=-1)", "scores.exp() / scores.exp().sum(dim=-1, keepdim=True)"),
+    ),
+    mistake(
+        ASSIGNMENT,
         "MultiHeadAttention",
-        [
-            (
-                "heads interleaved feature by feature",
-                variant(
-                    MHA,
-                    (
-                        "reshape(B, N, 3, self.num_heads, self.head_dim)",
-                        "reshape(B, N, 3, self.head_dim, self.num_heads)",
-                    ),
-                    ("qkv.permute(2, 0, 3, 1, 4)", "qkv.permute(2, 0, 4, 1, 3)"),
-                ),
-            ),
-            (
-                "q, k, v interleaved per head",
-                variant(
-                    MHA,
-                    (
-                        "reshape(B, N, 3, self.num_heads, self.head_dim)",
-                        "reshape(B, N, self.num_heads, 3, self.head_dim)",
-                    ),
-                    ("qkv.permute(2, 0, 3, 1, 4)", "qkv.permute(3, 0, 2, 1, 4)"),
-                ),
-            ),
-            (
-                "heads merged by reshape without transpose",
-                variant(MHA, ("out.transpose(1, 2).reshape(B, N, dim)", "out.reshape(B, N, dim)")),
-            ),
-            (
-                "no output projection",
-                variant(MHA, ("        out = self.proj(out)\n", "")),
-            ),
-            (
-                "scale by sqrt(dim) instead of sqrt(head_dim)",
-                variant(
-                    MHA,
-                    (
-                        "scaled_dot_product_attention(q, k, v, mask)",
-                        "scaled_dot_product_attention(q * math.sqrt(self.head_dim / dim), k, v, mask)",
-                    ),
-                ),
-            ),
-            (
-                "nn.MultiheadAttention's mask convention (True = hide)",
-                variant(
-                    MHA,
-                    (
-                        "scaled_dot_product_attention(q, k, v, mask)",
-                        "scaled_dot_product_attention(q, k, v, None if mask is None else ~mask)",
-                    ),
-                ),
-            ),
-        ],
+        "test_MultiHeadAttention",
+        "heads interleaved feature by feature",
+        (
+            "reshape(B, N, 3, self.num_heads, self.head_dim)",
+            "reshape(B, N, 3, self.head_dim, self.num_heads)",
+        ),
+        ("qkv.permute(2, 0, 3, 1, 4)", "qkv.permute(2, 0, 4, 1, 3)"),
     ),
-    *_mistakes(
+    mistake(
+        ASSIGNMENT,
+        "MultiHeadAttention",
+        "test_MultiHeadAttention",
+        "q, k, v interleaved per head",
+        (
+            "reshape(B, N, 3, self.num_heads, self.head_dim)",
+            "reshape(B, N, self.num_heads, 3, self.head_dim)",
+        ),
+        ("qkv.permute(2, 0, 3, 1, 4)", "qkv.permute(3, 0, 2, 1, 4)"),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "MultiHeadAttention",
+        "test_MultiHeadAttention",
+        "heads merged by reshape without transpose",
+        ("out.transpose(1, 2).reshape(B, N, dim)", "out.reshape(B, N, dim)"),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "MultiHeadAttention",
+        "test_MultiHeadAttention",
+        "no output projection",
+        ("        out = self.proj(out)\n", ""),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "MultiHeadAttention",
+        "test_MultiHeadAttention",
+        "scale by sqrt(dim) instead of sqrt(head_dim)",
+        (
+            "scaled_dot_product_attention(q, k, v, mask)",
+            "scaled_dot_product_attention(q * math.sqrt(self.head_dim / dim), k, v, mask)",
+        ),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "MultiHeadAttention",
+        "test_MultiHeadAttention",
+        "nn.MultiheadAttention's mask convention (True = hide)",
+        (
+            "scaled_dot_product_attention(q, k, v, mask)",
+            "scaled_dot_product_attention(q, k, v, None if mask is None else ~mask)",
+        ),
+    ),
+    mistake(
+        ASSIGNMENT,
         "layer_norm",
-        [
-            (
-                "unbiased variance (divide by D - 1)",
-                variant(
-                    LAYER_NORM,
-                    (
-                        "((x - mean) ** 2).mean(dim=-1, keepdim=True)",
-                        "x.var(dim=-1, keepdim=True)",
-                    ),
-                ),
-            ),
-            (
-                "normalised over the batch axis",
-                variant(
-                    LAYER_NORM,
-                    ("x.mean(dim=-1, keepdim=True)", "x.mean(dim=0, keepdim=True)"),
-                    (
-                        "mean(dim=-1, keepdim=True)\n    return",
-                        "mean(dim=0, keepdim=True)\n    return",
-                    ),
-                ),
-            ),
-            (
-                "eps added to the standard deviation",
-                variant(LAYER_NORM, ("torch.sqrt(var + eps)", "(torch.sqrt(var) + eps)")),
-            ),
-            (
-                "eps left out",
-                variant(LAYER_NORM, ("torch.sqrt(var + eps)", "torch.sqrt(var)")),
-            ),
-            (
-                "gamma and beta swapped",
-                variant(LAYER_NORM, ("* gamma + beta", "* beta + gamma")),
-            ),
-        ],
+        "test_layer_norm",
+        "unbiased variance (divide by D - 1)",
+        (
+            "((x - mean) ** 2).mean(dim=-1, keepdim=True)  # population variance, as F.layer_norm",
+            "x.var(dim=-1, keepdim=True)",
+        ),
     ),
-    *_mistakes(
+    mistake(
+        ASSIGNMENT,
+        "layer_norm",
+        "test_layer_norm",
+        "normalised over the batch axis",
+        ("x.mean(dim=-1, keepdim=True)", "x.mean(dim=0, keepdim=True)"),
+        ("** 2).mean(dim=-1, keepdim=True)", "** 2).mean(dim=0, keepdim=True)"),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "layer_norm",
+        "test_layer_norm",
+        "eps added to the standard deviation",
+        ("torch.sqrt(var + eps)", "(torch.sqrt(var) + eps)"),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "layer_norm",
+        "test_layer_norm",
+        "eps left out",
+        ("torch.sqrt(var + eps)", "torch.sqrt(var)"),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "layer_norm",
+        "test_layer_norm",
+        "gamma and beta swapped",
+        ("* gamma + beta", "* beta + gamma"),
+    ),
+    mistake(
+        ASSIGNMENT,
         "sinusoidal_positional_encoding",
-        [
-            (
-                "exponent j / dim with the column index j",
-                variant(
-                    SINUSOIDAL,
-                    ("    pe[:, 0::2] = torch.sin(angle)\n", ""),
-                    ("    pe[:, 1::2] = torch.cos(angle[:, : dim // 2])\n", ""),
-                    (
-                        "    pe = torch.zeros(num_positions, dim, dtype=torch.float64)\n",
-                        "    j = torch.arange(dim, dtype=torch.float64)\n"
-                        "    column_angle = position / 10000 ** (j / dim)\n"
-                        "    pe = torch.where(j % 2 == 0, torch.sin(column_angle), torch.cos(column_angle))\n",
-                    ),
-                ),
-            ),
-            (
-                "sin and cos swapped",
-                variant(
-                    SINUSOIDAL,
-                    ("pe[:, 0::2] = torch.sin(angle)", "pe[:, 0::2] = torch.cos(angle)"),
-                    (
-                        "pe[:, 1::2] = torch.cos(angle[:, : dim // 2])",
-                        "pe[:, 1::2] = torch.sin(angle[:, : dim // 2])",
-                    ),
-                ),
-            ),
-            (
-                "sines and cosines in two halves, not interleaved",
-                variant(
-                    SINUSOIDAL,
-                    (
-                        "pe[:, 0::2] = torch.sin(angle)",
-                        "pe[:, : (dim + 1) // 2] = torch.sin(angle)",
-                    ),
-                    (
-                        "pe[:, 1::2] = torch.cos(angle[:, : dim // 2])",
-                        "pe[:, (dim + 1) // 2 :] = torch.cos(angle[:, : dim // 2])",
-                    ),
-                ),
-            ),
-            (
-                "frequencies multiplied instead of divided",
-                variant(SINUSOIDAL, ("position / 10000 **", "position * 10000 **")),
-            ),
-        ],
+        "test_sinusoidal_positional_encoding",
+        "exponent j / dim with the column index j",
+        ("    pe[:, 0::2] = torch.sin(angle)\n", ""),
+        (
+            "    pe[:, 1::2] = torch.cos(angle[:, : dim // 2])"
+            "  # an odd D has one sine more than cosines\n",
+            "",
+        ),
+        (
+            "    pe = torch.zeros(num_positions, dim, dtype=torch.float64)\n",
+            "    j = torch.arange(dim, dtype=torch.float64)\n"
+            "    column_angle = position / 10000 ** (j / dim)\n"
+            "    pe = torch.where(j % 2 == 0, torch.sin(column_angle), torch.cos(column_angle))\n",
+        ),
     ),
-    *_mistakes(
+    mistake(
+        ASSIGNMENT,
+        "sinusoidal_positional_encoding",
+        "test_sinusoidal_positional_encoding",
+        "sin and cos swapped",
+        ("pe[:, 0::2] = torch.sin(angle)", "pe[:, 0::2] = torch.cos(angle)"),
+        (
+            "pe[:, 1::2] = torch.cos(angle[:, : dim // 2])",
+            "pe[:, 1::2] = torch.sin(angle[:, : dim // 2])",
+        ),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "sinusoidal_positional_encoding",
+        "test_sinusoidal_positional_encoding",
+        "sines and cosines in two halves, not interleaved",
+        ("pe[:, 0::2] = torch.sin(angle)", "pe[:, : (dim + 1) // 2] = torch.sin(angle)"),
+        (
+            "pe[:, 1::2] = torch.cos(angle[:, : dim // 2])",
+            "pe[:, (dim + 1) // 2 :] = torch.cos(angle[:, : dim // 2])",
+        ),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "sinusoidal_positional_encoding",
+        "test_sinusoidal_positional_encoding",
+        "frequencies multiplied instead of divided",
+        ("position / 10000 **", "position * 10000 **"),
+    ),
+    mistake(
+        ASSIGNMENT,
         "TransformerBlock",
-        [
-            (
-                "post-norm instead of pre-norm",
-                variant(
-                    BLOCK,
-                    ("x = x + self.attn(self.norm1(x))", "x = self.norm1(x + self.attn(x))"),
-                    ("return x + self.mlp(self.norm2(x))", "return self.norm2(x + self.mlp(x))"),
-                ),
-            ),
-            (
-                "no residual connection around the MLP",
-                variant(
-                    BLOCK, ("return x + self.mlp(self.norm2(x))", "return self.mlp(self.norm2(x))")
-                ),
-            ),
-            (
-                "ReLU instead of GELU",
-                variant(BLOCK, ("nn.GELU()", "nn.ReLU()")),
-            ),
-            (
-                "norm1 used before both branches",
-                variant(BLOCK, ("self.mlp(self.norm2(x))", "self.mlp(self.norm1(x))")),
-            ),
-            (
-                "mlp_ratio ignored (always 4 * dim)",
-                variant(BLOCK, ("hidden = int(dim * mlp_ratio)", "hidden = 4 * dim")),
-            ),
-        ],
+        "test_TransformerBlock",
+        "post-norm instead of pre-norm",
+        ("x = x + self.attn(self.norm1(x))", "x = self.norm1(x + self.attn(x))"),
+        ("return x + self.mlp(self.norm2(x))", "return self.norm2(x + self.mlp(x))"),
     ),
-    *_mistakes(
+    mistake(
+        ASSIGNMENT,
+        "TransformerBlock",
+        "test_TransformerBlock",
+        "no residual connection around the MLP",
+        ("return x + self.mlp(self.norm2(x))", "return self.mlp(self.norm2(x))"),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "TransformerBlock",
+        "test_TransformerBlock",
+        "ReLU instead of GELU",
+        (
+            "self.mlp = nn.Sequential(nn.Linear(dim, hidden), nn.GELU()",
+            "self.mlp = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU()",
+        ),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "TransformerBlock",
+        "test_TransformerBlock",
+        "norm1 used before both branches",
+        ("self.mlp(self.norm2(x))", "self.mlp(self.norm1(x))"),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "TransformerBlock",
+        "test_TransformerBlock",
+        "mlp_ratio ignored (always 4 * dim)",
+        ("hidden = int(dim * mlp_ratio)\n", "hidden = 4 * dim\n"),
+    ),
+    mistake(
+        ASSIGNMENT,
         "PatchEmbed",
-        [
-            (
-                "patches in column-major order",
-                variant(PATCH_EMBED, ("x.flatten(2)", "x.transpose(2, 3).flatten(2)")),
-            ),
-            (
-                "reshape instead of transpose to put dim last",
-                variant(
-                    PATCH_EMBED,
-                    (
-                        "x.flatten(2).transpose(1, 2)",
-                        "x.flatten(2).reshape(len(x), -1, x.shape[1])",
-                    ),
-                ),
-            ),
-            (
-                "num_patches not squared",
-                variant(PATCH_EMBED, ("(img_size // patch_size) ** 2", "img_size // patch_size")),
-            ),
-            (
-                "overlapping patches (stride 1)",
-                variant(PATCH_EMBED, (", stride=patch_size)", ")")),
-            ),
-        ],
+        "test_PatchEmbed",
+        "patches in column-major order",
+        ("x.flatten(2)", "x.transpose(2, 3).flatten(2)"),
     ),
-    *_mistakes(
+    mistake(
+        ASSIGNMENT,
+        "PatchEmbed",
+        "test_PatchEmbed",
+        "reshape instead of transpose to put dim last",
+        ("x.flatten(2).transpose(1, 2)", "x.flatten(2).reshape(len(x), -1, x.shape[1])"),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "PatchEmbed",
+        "test_PatchEmbed",
+        "num_patches not squared",
+        ("self.num_patches = self.grid_size**2", "self.num_patches = self.grid_size"),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "PatchEmbed",
+        "test_PatchEmbed",
+        "overlapping patches (stride 1)",
+        ("kernel_size=patch_size, stride=patch_size)\n", "kernel_size=patch_size)\n"),
+    ),
+    mistake(
+        ASSIGNMENT,
         "VisionTransformer",
-        [
-            (
-                "average of all tokens instead of the class token",
-                variant(VIT, ("self.norm(x[:, 0])", "self.norm(x.mean(dim=1))")),
-            ),
-            (
-                "no final layer norm",
-                variant(VIT, ("self.head(self.norm(x[:, 0]))", "self.head(x[:, 0])")),
-            ),
-            (
-                "no position embedding for the class token",
-                variant(
-                    VIT,
-                    (
-                        "x = torch.cat([cls, x], dim=1) + self.pos_embed",
-                        "x = torch.cat([cls, x + self.pos_embed[:, 1:]], dim=1)",
-                    ),
-                ),
-            ),
-            (
-                "class token appended last",
-                variant(
-                    VIT,
-                    ("torch.cat([cls, x], dim=1)", "torch.cat([x, cls], dim=1)"),
-                    ("self.norm(x[:, 0])", "self.norm(x[:, -1])"),
-                ),
-            ),
-            (
-                "position embeddings never added",
-                variant(VIT, (" + self.pos_embed\n", "\n")),
-            ),
-            (
-                "blocks kept in a plain Python list",
-                variant(
-                    VIT,
-                    ("nn.Sequential(*[", "["),
-                    ("for _ in range(depth)])", "for _ in range(depth)]"),
-                    (
-                        "        x = self.blocks(x)\n",
-                        "        for block in self.blocks:\n            x = block(x)\n",
-                    ),
-                ),
-            ),
-        ],
+        "test_VisionTransformer",
+        "average of all tokens instead of the class token",
+        ("self.norm(x[:, 0]))  # classify from the class token", "self.norm(x.mean(dim=1)))"),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "VisionTransformer",
+        "test_VisionTransformer",
+        "no final layer norm",
+        ("self.head(self.norm(x[:, 0]))", "self.head(x[:, 0])"),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "VisionTransformer",
+        "test_VisionTransformer",
+        "no position embedding for the class token",
+        (
+            "x = torch.cat([cls, x], dim=1) + self.pos_embed",
+            "x = torch.cat([cls, x + self.pos_embed[:, 1:]], dim=1)",
+        ),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "VisionTransformer",
+        "test_VisionTransformer",
+        "class token appended last",
+        ("torch.cat([cls, x], dim=1)", "torch.cat([x, cls], dim=1)"),
+        ("self.norm(x[:, 0])", "self.norm(x[:, -1])"),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "VisionTransformer",
+        "test_VisionTransformer",
+        "position embeddings never added",
+        (" + self.pos_embed  #", "  #"),
+    ),
+    mistake(
+        ASSIGNMENT,
+        "VisionTransformer",
+        "test_VisionTransformer",
+        "blocks kept in a plain Python list",
+        ("nn.Sequential(\n            *[", "["),
+        ("for _ in range(depth)]\n        )", "for _ in range(depth)]"),
+        (
+            "        x = self.blocks(x)\n",
+            "        for block in self.blocks:\n            x = block(x)\n",
+        ),
     ),
     # Promises of the docstrings: inputs never modified, every mask shape, learned positions.
-    *_mistakes(
+    mistake(
+        ASSIGNMENT,
         "scaled_dot_product_attention",
-        [
-            (
-                "scales the queries in place, changing the caller's q",
-                variant(
-                    SDPA,
-                    (
-                        "    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])\n",
-                        "    q /= math.sqrt(q.shape[-1])\n    scores = q @ k.transpose(-2, -1)\n",
-                    ),
-                ),
-            ),
-        ],
+        "test_scaled_dot_product_attention",
+        "scales the queries in place, changing the caller's q",
+        (
+            "    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])",
+            "    q /= math.sqrt(q.shape[-1])\n    scores = q @ k.transpose(-2, -1)",
+        ),
     ),
-    *_mistakes(
+    mistake(
+        ASSIGNMENT,
         "MultiHeadAttention",
-        [
-            (
-                "adds two axes to every mask: only (N, N) masks work, not padding masks",
-                variant(
-                    MHA,
-                    (
-                        "scaled_dot_product_attention(q, k, v, mask)",
-                        "scaled_dot_product_attention(\n"
-                        "            q, k, v, None if mask is None else mask[None, None]\n"
-                        "        )",
-                    ),
-                ),
-            ),
-        ],
+        "test_MultiHeadAttention",
+        "adds two axes to every mask: only (N, N) masks work, not padding masks",
+        (
+            "scaled_dot_product_attention(q, k, v, mask)",
+            "scaled_dot_product_attention(\n"
+            "            q, k, v, None if mask is None else mask[None, None]\n"
+            "        )",
+        ),
     ),
-    *_mistakes(
+    mistake(
+        ASSIGNMENT,
         "layer_norm",
-        [
-            (
-                "centres x in place, changing the caller's tensor",
-                variant(
-                    LAYER_NORM,
-                    (
-                        "    mean = x.mean(dim=-1, keepdim=True)\n",
-                        "    x -= x.mean(dim=-1, keepdim=True)\n    mean = 0.0\n",
-                    ),
-                ),
-            ),
-        ],
+        "test_layer_norm",
+        "centres x in place, changing the caller's tensor",
+        (
+            "    mean = x.mean(dim=-1, keepdim=True)\n",
+            "    x -= x.mean(dim=-1, keepdim=True)\n    mean = 0.0\n",
+        ),
     ),
-    *_mistakes(
+    mistake(
+        ASSIGNMENT,
         "VisionTransformer",
-        [
-            (
-                "position embeddings in a buffer: fixed, not learned",
-                variant(
-                    VIT,
-                    (
-                        "self.pos_embed = nn.Parameter(0.02 * torch.randn(1, num_patches + 1, dim))",
-                        'self.register_buffer("pos_embed", 0.02 * torch.randn(1, num_patches + 1, dim))',
-                    ),
-                ),
-            ),
-        ],
+        "test_VisionTransformer",
+        "position embeddings in a buffer: fixed, not learned",
+        (
+            "self.pos_embed = nn.Parameter(torch.zeros(1, num_patches + 1, dim))",
+            'self.register_buffer("pos_embed", torch.zeros(1, num_patches + 1, dim))',
+        ),
     ),
-    *[
-        Mistake(
-            answer_cell="transformer_quiz_answer",
-            test_cell="test_transformer_quiz_answer",
-            source=f'transformer_quiz_answer = "{letter}"\n',
-            why=why,
-            hidden_only=letter != "C",  # an upper-case letter fails the visible format check
-        )
-        for letter, why in (
-            ("a", "thinks attention is local"),
-            ("b", "thinks attention memory is linear"),
-            ("d", "thinks transformers need less data"),
-            ("C", "right letter, upper case"),
-        )
-    ],
+    *quiz(
+        [
+            mistake(
+                ASSIGNMENT,
+                "transformer_quiz_answer",
+                "test_transformer_quiz_answer",
+                why,
+                ('transformer_quiz_answer = "c"', f'transformer_quiz_answer = "{letter}"'),
+            )
+            for letter, why in (
+                ("a", "thinks attention is local"),
+                ("b", "thinks attention memory is linear"),
+                ("d", "thinks transformers need less data"),
+            )
+        ]
+    ),
+    # Not hidden: an upper-case letter fails the visible format check.
+    mistake(
+        ASSIGNMENT,
+        "transformer_quiz_answer",
+        "test_transformer_quiz_answer",
+        "right letter, upper case",
+        ('transformer_quiz_answer = "c"', 'transformer_quiz_answer = "C"'),
+    ),
 ]
