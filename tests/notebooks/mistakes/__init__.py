@@ -1,9 +1,12 @@
 """Plausible student mistakes, one module per notebook, each of which must lose points.
 
 Every notebook module defines ``ASSIGNMENT`` (the assignment id) and ``MISTAKES``, a list of
-:class:`Mistake`, each built with :func:`mistake`: the solution's own answer plus the edit. ``tests/notebooks/test_mistakes.py`` grades the reference solution with one answer cell
-replaced by the mistaken code and asserts that its exercise's test cells lose points, that a
-visible check says what is wrong, and that the later exercises built on it keep theirs.
+:class:`Mistake`, each built with ``mistake(ASSIGNMENT, ...)``: the solution's own answer plus
+the edit. ``tests/notebooks/test_mistakes.py`` grades the reference solution with one answer
+cell replaced by the mistaken code and asserts that its exercise's test cells lose points, that
+a visible check says what is wrong, and that the later exercises built on it keep theirs.
+An edit's ``old`` text must occur exactly once in the answer, docstring included: anchor it on
+the code line when the docstring says the same words.
 """
 
 from __future__ import annotations

@@ -11,8 +11,6 @@ letter; ``build_cnn`` rounding pooled sizes up, which fails only on the hidden o
 
 from __future__ import annotations
 
-import functools
-
 from tests.notebooks.mistakes import mistake, quiz
 from tests.notebooks.styles.nb02_cnn_layers import STYLES
 
@@ -20,7 +18,6 @@ __all__ = ["ASSIGNMENT", "MISTAKES"]
 
 ASSIGNMENT = "02_cnn_layers"
 
-_m = functools.partial(mistake, ASSIGNMENT)
 
 # A loop implementation, as most students write it; two conv2d mistakes change one line of it.
 _CONV2D_LOOP = next(style.source for style in STYLES if style.answer_cell == "conv2d")
@@ -34,19 +31,22 @@ _LENET_RELUS = (
 
 MISTAKES = [
     # --- conv_output_size --------------------------------------------------------------------
-    _m(
+    mistake(
+        ASSIGNMENT,
         "conv_output_size",
         "test_conv_output_size",
         "adds the padding once instead of on both sides",
         ("return (n + 2 * padding - k)", "return (n + padding - k)"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "conv_output_size",
         "test_conv_output_size",
         "true division returns a float",
         ("// stride", "/ stride"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "conv_output_size",
         "test_conv_output_size",
         "rounds up instead of down",
@@ -56,13 +56,15 @@ MISTAKES = [
             "return math.ceil((n + 2 * padding - k) / stride)",
         ),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "conv_output_size",
         "test_conv_output_size",
         "forgets the + 1",
         ("// stride + 1", "// stride"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "conv_output_size",
         "test_conv_output_size",
         "rounds to the nearest integer",
@@ -72,58 +74,67 @@ MISTAKES = [
         ),
     ),
     # --- conv2d ------------------------------------------------------------------------------
-    _m(
+    mistake(
+        ASSIGNMENT,
         "conv2d",
         "test_conv2d",
         "flips the kernel (a true convolution)",
         ("windows, w, optimize=True", "windows, w[:, :, ::-1, ::-1], optimize=True"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "conv2d",
         "test_conv2d",
         "never pads",
         ("np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))", "x"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "conv2d",
         "test_conv2d",
         "pads only at the bottom and right",
         ("(padding, padding), (padding, padding)", "(0, 2 * padding), (0, 2 * padding)"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "conv2d",
         "test_conv2d",
         "windows start at i, not i * stride",
         ("i * stride : i * stride + kh, j * stride : j * stride + kw", "i : i + kh, j : j + kw"),
         base=_CONV2D_LOOP,
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "conv2d",
         "test_conv2d",
         "uses only the first input channel",
         ("np.sum(window * w[f])", "np.sum(window[0] * w[f, 0])"),
         base=_CONV2D_LOOP,
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "conv2d",
         "test_conv2d",
         "forgets the bias",
         ("    if b is not None:\n        out = out + b.reshape(1, -1, 1, 1)\n", ""),
     ),
     # --- max_pool2d --------------------------------------------------------------------------
-    _m(
+    mistake(
+        ASSIGNMENT,
         "max_pool2d",
         "test_max_pool2d",
         "average pooling",
         (".max(axis=(-2, -1))", ".mean(axis=(-2, -1))"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "max_pool2d",
         "test_max_pool2d",
         "stride defaults to 1",
         ("stride = kernel_size if", "stride = 1 if"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "max_pool2d",
         "test_max_pool2d",
         "reshape trick: needs sizes divisible by the kernel and ignores the stride",
@@ -134,14 +145,16 @@ MISTAKES = [
             "    return x.reshape(n, c, h // k, k, w // k, k).max(axis=(3, 5))\n",
         ),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "max_pool2d",
         "test_max_pool2d",
         "running maximum starts at 0",
         (".max(axis=(-2, -1))", ".max(axis=(-2, -1), initial=0)"),
     ),
     # --- batchnorm2d_forward -----------------------------------------------------------------
-    _m(
+    mistake(
+        ASSIGNMENT,
         "batchnorm2d_forward",
         "test_batchnorm2d_forward",
         "statistics over the batch axis only",
@@ -160,13 +173,15 @@ MISTAKES = [
             "(x - mean) / np.sqrt(var + eps)",
         ),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "batchnorm2d_forward",
         "test_batchnorm2d_forward",
         "running variance updated with the biased batch variance",
         (" * n / (n - 1)", ""),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "batchnorm2d_forward",
         "test_batchnorm2d_forward",
         "batch statistics at test time too",
@@ -175,7 +190,8 @@ MISTAKES = [
             "mean, var = x.mean(axis=(0, 2, 3)), x.var(axis=(0, 2, 3))",
         ),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "batchnorm2d_forward",
         "test_batchnorm2d_forward",
         "updates the running statistics in place",
@@ -189,7 +205,8 @@ MISTAKES = [
             "        new_mean, new_var = running_mean, running_var\n",
         ),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "batchnorm2d_forward",
         "test_batchnorm2d_forward",
         "momentum weights the old running value",
@@ -202,77 +219,89 @@ MISTAKES = [
             "momentum * running_var + (1 - momentum) * var",
         ),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "batchnorm2d_forward",
         "test_batchnorm2d_forward",
         "eps added to the standard deviation, outside the square root",
         ("np.sqrt(var.reshape(shape) + eps)", "(np.sqrt(var.reshape(shape)) + eps)"),
     ),
     # --- dropout -----------------------------------------------------------------------------
-    _m(
+    mistake(
+        ASSIGNMENT,
         "dropout",
         "test_dropout",
         "forgets to rescale the kept values",
         ("x / (1 - p)", "x"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "dropout",
         "test_dropout",
         "p used as the probability to keep",
         ("keep = rng.random(x.shape) < 1 - p", "keep = rng.random(x.shape) < p"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "dropout",
         "test_dropout",
         "drops at test time too",
         ("    if not training:\n        return x.copy()\n", ""),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "dropout",
         "test_dropout",
         "draws from np.random instead of rng",
         ("keep = rng.random(x.shape)", "keep = np.random.rand(*x.shape)"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "dropout",
         "test_dropout",
         "old-style dropout: scales by 1 - p at test time",
         ("return x.copy()", "return x * (1 - p)"),
         ("x / (1 - p)", "x"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "dropout",
         "test_dropout",
         "returns x itself at test time, not a copy",
         ("return x.copy()", "return x"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "dropout",
         "test_dropout",
         "keeps where u > p (another book's convention; the course fixes u < 1 - p)",
         ("keep = rng.random(x.shape) < 1 - p", "keep = rng.random(x.shape) > p"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "dropout",
         "test_dropout",
         "keeps where u >= p, not where u < 1 - p as specified",
         ("keep = rng.random(x.shape) < 1 - p", "keep = rng.random(x.shape) >= p"),
     ),
     # --- build_lenet -------------------------------------------------------------------------
-    _m(
+    mistake(
+        ASSIGNMENT,
         "build_lenet",
         "test_build_lenet",
         "no padding in the first convolution",
         (", padding=2)", ")"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "build_lenet",
         "test_build_lenet",
         "average pooling, as in the 1998 paper",
         ("nn.MaxPool2d(2),\n        nn.Conv2d", "nn.AvgPool2d(2),\n        nn.Conv2d"),
         ("nn.MaxPool2d(2),\n        nn.Flatten", "nn.AvgPool2d(2),\n        nn.Flatten"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "build_lenet",
         "test_build_lenet",
         "tanh instead of ReLU",
@@ -281,20 +310,23 @@ MISTAKES = [
             for layer in _LENET_RELUS
         ],
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "build_lenet",
         "test_build_lenet",
         "no ReLU between the last two linear layers",
         ("nn.Linear(120, 84),\n        nn.ReLU(),\n", "nn.Linear(120, 84),\n"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "build_lenet",
         "test_build_lenet",
         "softmax at the end",
         ("nn.Linear(84, 10),\n", "nn.Linear(84, 10),\n        nn.Softmax(dim=1),\n"),
     ),
     # --- build_cnn ---------------------------------------------------------------------------
-    _m(
+    mistake(
+        ASSIGNMENT,
         "build_cnn",
         "test_build_cnn",
         "padded convolutions keep the size",
@@ -304,57 +336,66 @@ MISTAKES = [
         ),
         ("conv_output_size(size, 3)", "size"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "build_cnn",
         "test_build_cnn",
         "average pooling",
         ("append(nn.MaxPool2d(2))", "append(nn.AvgPool2d(2))"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "build_cnn",
         "test_build_cnn",
         "forgets the ReLU",
         (", nn.ReLU()]", "]"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "build_cnn",
         "test_build_cnn",
         "pooled sizes rounded up",
         ("conv_output_size(size, 2, stride=2)", "(size + 1) // 2"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "build_cnn",
         "test_build_cnn",
         "linear input size without the channels",
         ("nn.Linear(channels * size * size", "nn.Linear(size * size"),
     ),
     # --- ResidualBlock -----------------------------------------------------------------------
-    _m(
+    mistake(
+        ASSIGNMENT,
         "ResidualBlock",
         "test_residual_block",
         "no shortcut",
         ("return torch.relu(out + x)", "return torch.relu(out)"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "ResidualBlock",
         "test_residual_block",
         "ReLU before the addition",
         ("return torch.relu(out + x)", "return torch.relu(out) + x"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "ResidualBlock",
         "test_residual_block",
         "no final ReLU",
         ("return torch.relu(out + x)", "return out + x"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "ResidualBlock",
         "test_residual_block",
         "convolutions with a bias",
         ("bias=False)\n        self.bn1", "bias=True)\n        self.bn1"),
         ("bias=False)\n        self.bn2", "bias=True)\n        self.bn2"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "ResidualBlock",
         "test_residual_block",
         "no padding: F(x) is smaller than x",
@@ -364,7 +405,8 @@ MISTAKES = [
     # --- quiz --------------------------------------------------------------------------------
     *quiz(
         [
-            _m(
+            mistake(
+                ASSIGNMENT,
                 "cnn_quiz_answer",
                 "test_cnn_quiz_answer",
                 f"quiz answer {letter!r}",
@@ -374,7 +416,8 @@ MISTAKES = [
         ]
     ),
     # --- promises of the docstrings: inputs never modified -----------------------------------
-    _m(
+    mistake(
+        ASSIGNMENT,
         "batchnorm2d_forward",
         "test_batchnorm2d_forward",
         "centres x in place, changing the caller's array",

@@ -9,39 +9,40 @@ test, so it is a mistake whose effect stays inside its own test cell (nothing la
 
 from __future__ import annotations
 
-import functools
-
 from tests.notebooks.mistakes import mistake, quiz
 
 __all__ = ["ASSIGNMENT", "MISTAKES"]
 
 ASSIGNMENT = "03_attention_networks"
 
-_m = functools.partial(mistake, ASSIGNMENT)
 
 MISTAKES = [
     # --- spatial_attention -------------------------------------------------------------------
-    _m(
+    mistake(
+        ASSIGNMENT,
         "spatial_attention",
         "test_spatial_attention",
         "unbiased variance",
         ("unbiased=False, ", ""),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "spatial_attention",
         "test_spatial_attention",
         "statistics over the channels",
         ("x.mean(dim=(2, 3)", "x.mean(dim=1"),
         ("x.var(dim=(2, 3)", "x.var(dim=1"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "spatial_attention",
         "test_spatial_attention",
         "statistics over the batch",
         ("x.mean(dim=(2, 3)", "x.mean(dim=(0, 2, 3)"),
         ("x.var(dim=(2, 3)", "x.var(dim=(0, 2, 3)"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "spatial_attention",
         "test_spatial_attention",
         "no sigmoid",
@@ -50,152 +51,176 @@ MISTAKES = [
             "return (x - mean) / torch.sqrt(var + eps)",
         ),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "spatial_attention",
         "test_spatial_attention",
         "no eps: NaN for a constant map",
         ("torch.sqrt(var + eps)", "torch.sqrt(var)"),
     ),
     # --- mixed_attention ---------------------------------------------------------------------
-    _m(
+    mistake(
+        ASSIGNMENT,
         "mixed_attention",
         "test_mixed_attention",
         "softmax over channels",
         ("torch.sigmoid(x)", "torch.softmax(x, dim=1)"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "mixed_attention",
         "test_mixed_attention",
         "sign flipped",
         ("torch.sigmoid(x)", "1 / (1 + torch.exp(x))"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "mixed_attention",
         "test_mixed_attention",
         "returns the masked features",
         ("torch.sigmoid(x)", "x * torch.sigmoid(x)"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "mixed_attention",
         "test_mixed_attention",
         "sigmoid in place",
         ("torch.sigmoid(x)", "x.sigmoid_()"),
     ),
     # --- channel_attention -------------------------------------------------------------------
-    _m(
+    mistake(
+        ASSIGNMENT,
         "channel_attention",
         "test_channel_attention",
         "norm over space",
         ("sum(dim=1, keepdim=True)", "sum(dim=(2, 3), keepdim=True)"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "channel_attention",
         "test_channel_attention",
         "L1 norm",
         ("x.pow(2).sum(dim=1, keepdim=True).sqrt()", "x.abs().sum(dim=1, keepdim=True)"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "channel_attention",
         "test_channel_attention",
         "no eps: NaN for zero vectors",
         ("return x / norm.clamp_min(eps)", "return x / norm"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "channel_attention",
         "test_channel_attention",
         "squared norm",
         (".sqrt()", ""),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "channel_attention",
         "test_channel_attention",
         "divides in place",
         ("return x / norm.clamp_min(eps)", "x /= norm.clamp_min(eps)\n    return x"),
     ),
     # --- MaskBranch --------------------------------------------------------------------------
-    _m(
+    mistake(
+        ASSIGNMENT,
         "MaskBranch",
         "test_MaskBranch",
         "nearest upsampling",
         ('mode="bilinear", align_corners=False)', 'mode="nearest")'),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "MaskBranch",
         "test_MaskBranch",
         "no sigmoid",
         ("return torch.sigmoid(self.out(h))", "return self.out(h)"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "MaskBranch",
         "test_MaskBranch",
         "scale_factor=2 breaks odd sizes",
         ("size=x.shape[-2:]", "scale_factor=2"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "MaskBranch",
         "test_MaskBranch",
         "no downsampling",
         ("self.residual(self.down(x))", "self.residual(x)"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "MaskBranch",
         "test_MaskBranch",
         "align_corners=True",
         ("align_corners=False)", "align_corners=True)"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "MaskBranch",
         "test_MaskBranch",
         "average pooling",
         ("self.down = nn.MaxPool2d(", "self.down = nn.AvgPool2d("),
     ),
     # --- AttentionModule ---------------------------------------------------------------------
-    _m(
+    mistake(
+        ASSIGNMENT,
         "AttentionModule",
         "test_AttentionModule",
         "naive attention M * F",
         ("return (1 + mask) * trunk", "return mask * trunk"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "AttentionModule",
         "test_AttentionModule",
         "mask applied to the input",
         ("        trunk = self.trunk(x)\n", ""),
         ("return (1 + mask) * trunk", "return (1 + mask) * x"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "AttentionModule",
         "test_AttentionModule",
         "mask computed from the trunk output",
         ("mask = self.mask(x)", "mask = self.mask(trunk)"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "AttentionModule",
         "test_AttentionModule",
         "last_mask not stored",
         ("        self.last_mask = mask.detach()\n", ""),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "AttentionModule",
         "test_AttentionModule",
         "adds the mask",
         ("return (1 + mask) * trunk", "return trunk + mask"),
     ),
     # --- build_attention_net -----------------------------------------------------------------
-    _m(
+    mistake(
+        ASSIGNMENT,
         "build_attention_net",
         "test_build_attention_net",
         "missing ReLU",
         ("nn.BatchNorm2d(16),\n        nn.ReLU(),\n", "nn.BatchNorm2d(16),\n"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "build_attention_net",
         "test_build_attention_net",
         "flattens instead of pooling",
         ("nn.AdaptiveAvgPool2d(1)", "nn.Identity()"),
         ("nn.Linear(32, num_classes)", "nn.Linear(32 * 7 * 7, num_classes)"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "build_attention_net",
         "test_build_attention_net",
         "attention before the pool",
@@ -204,13 +229,15 @@ MISTAKES = [
             "AttentionModule(16),\n        nn.MaxPool2d(2),  # (N, 16, 14, 14)",
         ),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "build_attention_net",
         "test_build_attention_net",
         "num_classes ignored",
         ("nn.Linear(32, num_classes)", "nn.Linear(32, 10)"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "build_attention_net",
         "test_build_attention_net",
         "no final batch norm and ReLU",
@@ -220,7 +247,8 @@ MISTAKES = [
         ),
     ),
     # --- promises of the docstrings: inputs never modified, any map size, a detached mask ----
-    _m(
+    mistake(
+        ASSIGNMENT,
         "spatial_attention",
         "test_spatial_attention",
         "centres x in place, changing the caller's tensor",
@@ -229,13 +257,15 @@ MISTAKES = [
             "    x -= mean\n    return torch.sigmoid(x / torch.sqrt(var + eps))",
         ),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "MaskBranch",
         "test_MaskBranch",
         "upsamples to a square of the input's width: wrong for maps that are not square",
         ("size=x.shape[-2:]", "size=(x.shape[-1], x.shape[-1])"),
     ),
-    _m(
+    mistake(
+        ASSIGNMENT,
         "AttentionModule",
         "test_AttentionModule",
         "keeps last_mask attached to the graph (not detached)",
@@ -244,7 +274,8 @@ MISTAKES = [
     # --- quiz --------------------------------------------------------------------------------
     *quiz(
         [
-            _m(
+            mistake(
+                ASSIGNMENT,
                 "attention_quiz",
                 "test_attention_quiz",
                 why,
