@@ -128,22 +128,6 @@ class RoofDataset(Dataset):
         self.transform = transform
         self.target_transform = target_transform
 
-    @classmethod
-    def synthetic(
-        cls,
-        n: int,
-        seed: int,
-        size: int = 64,
-        *,
-        split: str = "train",
-        classes: Sequence[str] = ROOF_CLASSES,
-        transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
-        config: RenderConfig | None = None,
-    ) -> RoofDataset:
-        """A balanced synthetic set, exactly the images of ``generate_roofs(n, seed, size, ...)``."""
-        X, y = generate_roofs(n, seed, size, classes, split=split, config=config)
-        return cls(X, y, classes=classes, transform=transform)
-
     def with_transform(
         self, transform: Callable[[torch.Tensor], torch.Tensor] | None
     ) -> RoofDataset:
