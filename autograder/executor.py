@@ -102,12 +102,14 @@ def _responsive(client: LimitedClient) -> bool:
     """Does the kernel answer a trivial request after an interrupt (or is it still stuck)?"""
     probe = nbformat.v4.new_code_cell("pass")
     timeout, client.timeout, client.timed_out = client.timeout, _PROBE_SECONDS, False
+    first = client.nb.cells[0]  # nbclient stores an executed cell at its index: keep cell 0's
     try:
         client.execute_cell(probe, 0, store_history=False)
     except DeadKernelError:
         return False
     finally:
         client.timeout = timeout
+        client.nb.cells[0] = first
     return not client.timed_out
 
 

@@ -119,11 +119,6 @@ def test_a_cell_past_its_limit_is_interrupted_and_the_later_cells_run(tmp_path: 
     assert _texts(saved, 2) == ["after\n"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="executor._responsive runs its probe as cell 0: nbclient then stores the probe "
-    "in nb.cells[0], and cell 0's own outputs are lost",
-)
 def test_a_timeout_keeps_the_outputs_of_the_first_cell(tmp_path: Path) -> None:
     """Does a timeout leave what the cells before it printed, the first cell included?"""
     status, saved = _run(
