@@ -25,6 +25,7 @@ import io
 import os
 import re
 import secrets
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -91,9 +92,11 @@ def course_seed(reference_dir: Path) -> int:
     path = reference_dir / _SEED_FILE
     if not path.is_file():
         reference_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(str(secrets.randbits(62)))
-        tmp.chmod(0o600)
+        # mkstemp: a name of its own per caller (threads share a pid), created 0600
+        handle, name = tempfile.mkstemp(dir=reference_dir, prefix=f".{path.name}.", suffix=".tmp")
+        tmp = Path(name)
+        with os.fdopen(handle, "w") as f:
+            f.write(str(secrets.randbits(62)))
         try:  # two runs drawing at once: the first link wins and both read its seed
             os.link(tmp, path)
         except FileExistsError:
