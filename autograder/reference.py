@@ -13,23 +13,18 @@ sealed accuracy check are added to its record here (:mod:`autograder.heldout`).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-try:
-    import fcntl
-except ImportError:  # Windows: a student's `autograder check` still imports this module
-    fcntl = None
-
 import nbformat
 import platformdirs
+from filelock import FileLock
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from autograder import heldout
@@ -182,7 +177,7 @@ def build_reference(source: Path, out_dir: Path, *, timeout: int = 1800, threads
     target.parent.mkdir(parents=True, exist_ok=True)
     # Runs sharing the cache (parallel test workers, two graders) wait for one run of the
     # solution instead of each executing it.
-    with _exclusive(target.with_suffix(".lock")):
+    with FileLock(target.with_suffix(".lock")):
         if (
             target.exists()
             and executed.exists()
@@ -190,20 +185,6 @@ def build_reference(source: Path, out_dir: Path, *, timeout: int = 1800, threads
         ):
             return target
         return _run_reference(source, target, seed, key, timeout=timeout, threads=threads)
-
-
-@contextlib.contextmanager
-def _exclusive(lock: Path) -> Iterator[None]:
-    """Holds an exclusive advisory lock on ``lock`` (created if missing) while the block runs."""
-    if fcntl is None:
-        yield
-        return
-    with open(lock, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _run_reference(
