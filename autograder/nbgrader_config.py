@@ -47,7 +47,7 @@ def course_config(
     c.ClearHiddenTests.enforce_metadata = True
     c.Execute.timeout = REFERENCE_CELL_SECONDS
     c.Execute.interrupt_on_timeout = True
-    c.Execute.allow_errors = True
+    # Execute.allow_errors is not set: nbgrader fixes it to True (an error costs that cell only).
     c.VerifyEvidence.reference_directory = reference_directory
     # nbgrader's own autograde steps, with the evidence check right after execution so that it
     # sees every output before anything is trimmed or scored; then the tracebacks lose the

@@ -60,11 +60,6 @@ def test_every_setting_takes_effect(execute: bool) -> None:
             assert getattr(built, name) == value, f"{section}.{name}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="nbgrader's Execute.allow_errors is not configurable (nbgrader 0.9.6): the course's "
-    "setting is dropped with a warning; its default, True, is what the course wants anyway",
-)
 def test_every_setting_is_configurable() -> None:
     """Is every key a configurable trait of its section (else traitlets warns and ignores it)?"""
     for section, settings in course_config(show_hidden_tests=True).items():
