@@ -118,6 +118,15 @@ def _timeout_error(seconds: int) -> dict[str, Any]:
     return {"ename": _TIMEOUT_ENAME, "evalue": text, "traceback": [f"{_TIMEOUT_ENAME}: {text}"]}
 
 
+def _mark_timeout(cell: NotebookNode, seconds: int) -> None:
+    # The kernel answers the interrupt with a KeyboardInterrupt traceback, which tells a student
+    # nothing; the cell shows the reason instead (nbclient keeps error_on_timeout out of outputs).
+    cell.outputs = [
+        o for o in cell.outputs if not (o.output_type == "error" and o.ename == "KeyboardInterrupt")
+    ]
+    cell.outputs.append(nbformat.v4.new_output("error", **_timeout_error(seconds)))
+
+
 def run_notebook(nb: NotebookNode, dst: Path, *, cell_limits: list[int], output_cap: int) -> str:
     """Executes ``nb`` cell by cell, saving its outputs to ``dst``; returns the final status.
 
@@ -151,6 +160,7 @@ def run_notebook(nb: NotebookNode, dst: Path, *, cell_limits: list[int], output_
                 status, message = "crashed", f"the kernel died while running cell {grade_id}"
                 break
             if client.timed_out:
+                _mark_timeout(cell, cell_limits[index])
                 status, message = (
                     "timeout",
                     f"cell {grade_id} ran longer than {cell_limits[index]} s",

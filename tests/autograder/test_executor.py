@@ -115,7 +115,10 @@ def test_a_cell_past_its_limit_is_interrupted_and_the_later_cells_run(tmp_path: 
     assert status == "timeout"
     assert saved["status"] == "timeout"
     assert saved["message"] == "cell slow ran longer than 1 s"
-    assert _texts(saved, 1) == ["started\n", "KeyboardInterrupt"]
+    assert _texts(saved, 1) == ["started\n", "CellTimeout"]  # the reason, not the interrupt
+    assert saved["cells"]["1"]["outputs"][1]["evalue"] == (
+        "this cell ran for more than 1 s and was interrupted"
+    )
     assert _texts(saved, 2) == ["after\n"]
 
 
@@ -152,6 +155,7 @@ def test_a_kernel_that_ignores_the_interrupt_ends_the_run(
     assert saved["message"] == (
         "cell stubborn ran longer than 1 s and ignored the interrupt: the kernel was stopped there"
     )
+    assert _texts(saved, 0)[-1] == "CellTimeout"
     assert "1" not in saved["cells"]
 
 
