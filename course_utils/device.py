@@ -1,7 +1,7 @@
 """Where the notebooks run: device choice, seeding, mixed precision and an environment summary.
 
 Nothing here runs at import: no seeding, no cuDNN flags, no CUDA initialisation. Each notebook
-calls ``get_device()`` and ``seed_everything(seed)`` explicitly in its setup cell.
+calls ``start_notebook(seed)`` in its setup cell, which does both and prints the environment.
 """
 
 from __future__ import annotations
@@ -10,6 +10,9 @@ import os
 import platform
 import random
 import sys
+import time
+from dataclasses import dataclass
+from importlib import metadata
 from typing import Any
 
 import numpy as np
@@ -18,6 +21,7 @@ import torch
 __all__ = [
     "DEVICE_ENV_VAR",
     "EnvironmentInfo",
+    "NotebookRun",
     "amp_dtype",
     "available_devices",
     "describe_environment",
@@ -25,6 +29,7 @@ __all__ = [
     "get_device",
     "in_colab",
     "seed_everything",
+    "start_notebook",
 ]
 
 #: Environment variable that overrides the automatic device choice (e.g. ``COURSE_DEVICE=cpu``).
@@ -164,7 +169,8 @@ def describe_environment(device: str | torch.device | None = None) -> Environmen
     Returns:
         A dict with keys ``python``, ``torch``, ``device``, ``device_name``, ``memory_gib``
         (total GPU memory, ``None`` off CUDA), ``amp_dtype`` (e.g. ``"bfloat16"`` or ``None``),
-        ``colab`` and ``cpu_threads`` (torch's intra-op threads). Printing it gives two lines.
+        ``colab``, ``cpu_threads`` (torch's intra-op threads) and ``torchvision`` (its version,
+        ``None`` when it is not installed). Printing it gives two lines.
     """
     device = get_device() if device is None else torch.device(device)
     dtype = amp_dtype(device)
@@ -186,6 +192,7 @@ def describe_environment(device: str | torch.device | None = None) -> Environmen
         "amp_dtype": None if dtype is None else str(dtype).removeprefix("torch."),
         "colab": in_colab(),
         "cpu_threads": torch.get_num_threads(),
+        "torchvision": _version("torchvision"),
     }
     return EnvironmentInfo(info)
 
@@ -195,7 +202,45 @@ def format_environment(info: dict[str, Any]) -> str:
     memory = f", {info['memory_gib']} GiB" if info.get("memory_gib") is not None else ""
     amp = info.get("amp_dtype") or "off (float32)"
     where = "Colab" if info.get("colab") else "local"
+    vision = f", torchvision {info['torchvision']}" if info.get("torchvision") else ""
     return (
         f"device {info['device']} ({info['device_name']}{memory}), mixed precision: {amp}\n"
-        f"python {info['python']}, torch {info['torch']}, {info['cpu_threads']} CPU threads, {where}"
+        f"python {info['python']}, torch {info['torch']}{vision}, {info['cpu_threads']} CPU threads,"
+        f" {where}"
     )
+
+
+def _version(package: str) -> str | None:
+    # The installed version without importing the package (torchvision takes a second to import).
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """What ``start_notebook`` set up: the device to compute on and when the notebook started."""
+
+    device: torch.device
+    started: float  # time.perf_counter() at the start
+
+    def elapsed(self) -> float:
+        """Seconds since ``start_notebook``, e.g. for the run time printed at a notebook's end."""
+        return time.perf_counter() - self.started
+
+
+def start_notebook(seed: int = 0, device: str | torch.device | None = None) -> NotebookRun:
+    """The setup every notebook starts with: picks the device, seeds everything, says where it runs.
+
+    Args:
+        seed: passed to ``seed_everything``, so that a run of the notebook repeats.
+        device: passed to ``get_device``; ``None`` picks the best one (or ``COURSE_DEVICE``).
+
+    Returns:
+        A ``NotebookRun`` with the chosen ``device`` and a clock for ``elapsed()``.
+    """
+    run = NotebookRun(get_device(device), time.perf_counter())
+    seed_everything(seed)
+    print(describe_environment(run.device))
+    return run

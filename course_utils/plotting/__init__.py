@@ -10,12 +10,10 @@ from __future__ import annotations
 from course_utils.plotting.attention import (
     plot_attention_maps,
     plot_position_similarity,
-    show_attention_maps,
 )
 from course_utils.plotting.convolution import (
     plot_conv_windows,
     plot_feature_maps,
-    show_feature_maps,
 )
 from course_utils.plotting.images import show_filters, show_images
 from course_utils.plotting.metrics import confusion_matrix, plot_confusion_matrix, plot_history
@@ -28,8 +26,6 @@ __all__ = [
     "plot_feature_maps",
     "plot_history",
     "plot_position_similarity",
-    "show_attention_maps",
-    "show_feature_maps",
     "show_filters",
     "show_images",
 ]

@@ -55,16 +55,6 @@ def _label(value: Any, class_names: Sequence[str] | None) -> str:
     return str(class_names[index]) if class_names is not None else str(index)
 
 
-def _as_map_batch(maps: Any, name: str) -> np.ndarray:
-    """Brings (N, h, w) or (N, 1, h, w) maps to float (N, h, w), or explains why not."""
-    m = _to_numpy(maps).astype(np.float64, copy=False)
-    if m.ndim == 4 and m.shape[1] == 1:
-        m = m[:, 0]
-    if m.ndim != 3:
-        raise ValueError(f"{name} of shape {m.shape}: expected (N, h, w) or (N, 1, h, w).")
-    return m
-
-
 def _scale_limits(maps: np.ndarray, vmin: float | None, vmax: float | None) -> tuple[float, float]:
     """Colour limits over ``maps``; a constant map gets a non-empty range around its value."""
     low = float(np.nanmin(maps)) if vmin is None else vmin

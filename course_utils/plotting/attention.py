@@ -13,80 +13,13 @@ from course_utils.plotting._common import (
     _CORRECT_COLOR,
     _WRONG_COLOR,
     _as_image_batch,
-    _as_map_batch,
     _label,
     _new_figure,
     _scale_limits,
     _to_numpy,
 )
 
-__all__ = ["plot_attention_maps", "plot_position_similarity", "show_attention_maps"]
-
-
-def show_attention_maps(
-    images: Any,
-    maps: Any,
-    labels: Any = None,
-    *,
-    alpha: float = 0.6,
-    cmap: str = "inferno",
-) -> Figure:
-    """Images in the first row and, in the rows below, attention maps laid over them.
-
-    Each map is stretched over its whole image (a 4 x 4 map over a 28 x 28 digit covers 7 x 7
-    pixels per cell, one cell per patch) and scaled to its own maximum, so the colours show where
-    an image's attention goes, not how peaked it is compared with other images.
-
-    Args:
-        images: N images in any layout ``show_images`` takes, e.g. (N, 1, H, W).
-        maps: (N, h, w) non-negative maps, or a dict of them, one row per entry, titled with the
-            entry's name (e.g. ``{"layer 1": m1, "rollout": m}``).
-        labels: (N,) titles for the images (e.g. class labels), optional.
-        alpha: opacity of the maps over the images.
-        cmap: colour map of the attention maps.
-
-    Returns:
-        A Figure with (1 + number of map sets) rows and N columns.
-    """
-    x = _as_image_batch(images)
-    rows = dict(maps) if isinstance(maps, Mapping) else {"attention": maps}
-    rows = {name: _as_map_batch(m, f"maps[{name!r}]") for name, m in rows.items()}
-    n = len(x)
-    for name, m in rows.items():
-        if len(m) != n:
-            raise ValueError(f"{n} images but {len(m)} maps in {name!r}.")
-    if n == 0:
-        raise ValueError("show_attention_maps got no images.")
-    height, width = x.shape[1:3]
-    extent = (-0.5, width - 0.5, height - 0.5, -0.5)  # the map covers the image exactly
-    fig = _new_figure((1.3 * n + 0.8, 1.35 * (1 + len(rows))))
-    axes = fig.subplots(1 + len(rows), n, squeeze=False)
-    titles = None if labels is None else _to_numpy(labels).reshape(-1)
-    for i in range(n):
-        image = x[i] if x.ndim == 3 else x[i].mean(axis=-1)
-        axes[0, i].imshow(x[i], cmap="gray" if x.ndim == 3 else None)
-        if titles is not None:
-            axes[0, i].set_title(str(titles[i]), fontsize=9)
-        for r, m in enumerate(rows.values(), start=1):
-            axes[r, i].imshow(image, cmap="gray")
-            top = max(float(m[i].max()), 1e-12)
-            axes[r, i].imshow(
-                m[i] / top,
-                cmap=cmap,
-                alpha=alpha,
-                extent=extent,
-                vmin=0,
-                vmax=1,
-                interpolation="nearest",
-            )
-    for ax in axes.reshape(-1):
-        ax.set_xticks([])
-        ax.set_yticks([])
-    axes[0, 0].set_ylabel("input", fontsize=9)
-    for r, name in enumerate(rows, start=1):
-        axes[r, 0].set_ylabel(name, fontsize=9)
-    fig.tight_layout()
-    return fig
+__all__ = ["plot_attention_maps", "plot_position_similarity"]
 
 
 def plot_position_similarity(pos_embed: Any, grid_shape: tuple[int, int] | None = None) -> Figure:
@@ -140,46 +73,60 @@ def plot_position_similarity(pos_embed: Any, grid_shape: tuple[int, int] | None 
 
 def plot_attention_maps(
     images: Any,
-    masks: Sequence[Any],
+    masks: Any,
     labels: Any = None,
     predictions: Any = None,
     stage_names: Sequence[str] | None = None,
     class_names: Sequence[str] | None = None,
     normalize: bool = True,
+    interpolation: str = "bilinear",
     alpha: float = 0.6,
     cmap: str = "inferno",
 ) -> Figure:
-    """Where a network looks: each image, then its attention mask at every stage laid over it.
+    """Where a network looks: each image, then its attention maps laid over it, one per column.
 
-    A stage's mask is averaged over its channels and stretched over the whole image (bilinear
-    interpolation), so masks of any resolution line up with the input pixels.
+    A column is one set of maps: a stage of an attention network (notebook 03), or one way of
+    reading a transformer's attention such as the last block's or the rollout (notebook 04). A
+    map is averaged over its channels and stretched over the whole image, so maps of any
+    resolution line up with the input pixels (a 4 x 4 map over a 28 x 28 digit covers 7 x 7
+    pixels per cell).
 
     Args:
         images: (N, 1, H, W), (N, H, W) or flat (N, H*W) grey images; NumPy or torch.
-        masks: one entry per stage, each (N, C, h, w) or (N, h, w), e.g. the ``last_mask`` of
-            every attention module after a forward pass on ``images``.
+        masks: the maps, each set (N, C, h, w) or (N, h, w): one array, a sequence of them (one
+            column per stage, e.g. the ``last_mask`` of every attention module), or a dict from
+            column titles to them (e.g. ``{"last block": a, "rollout": r}``).
         labels: (N,) true classes, optional.
         predictions: (N,) predicted classes or (N, K) scores; with ``labels``, the image's
             title reads "prediction (label)", red when wrong.
-        stage_names: a column title per stage; defaults to "stage 1", "stage 2", ...
+        stage_names: a column title per set when ``masks`` is not a dict; defaults to
+            "stage 1", "stage 2", ...
         class_names: names indexed by class, used instead of the numbers.
-        normalize: stretch each mask to its own [min, max] before drawing it, which shows where
-            a mask looks even when all its values are close together; False draws on [0, 1].
-        alpha: opacity of the mask over the image.
-        cmap: colour map of the masks.
+        normalize: stretch each map to its own [min, max] before drawing it, which shows where
+            a map looks even when all its values are close together; False draws on [0, 1].
+        interpolation: how a map is stretched: ``"bilinear"`` smooths it, ``"nearest"`` keeps
+            one flat cell per map entry (e.g. per patch of a vision transformer).
+        alpha: opacity of the maps over the image.
+        cmap: colour map of the maps.
 
     Returns:
-        A Figure with N rows and 1 + len(masks) axes per row.
+        A Figure with N rows and 1 + (number of map sets) axes per row.
 
     Raises:
-        ValueError: no stages, a mask of an unknown shape, or counts that disagree.
+        ValueError: no map sets, a map of an unknown shape, or counts that disagree.
     """
     x = _as_image_batch(images)
     if x.ndim != 3:
         raise ValueError("plot_attention_maps shows grey images: (N, 1, H, W) or (N, H, W).")
     n, height, width = x.shape
+    if isinstance(masks, Mapping):
+        if stage_names is not None:
+            raise ValueError("masks is a dict, whose keys are the titles: leave out stage_names.")
+        stage_names, masks = [str(k) for k in masks], list(masks.values())
+    elif not isinstance(masks, (list, tuple)):
+        masks = [masks]
     if len(masks) == 0:
-        raise ValueError("plot_attention_maps needs at least one stage of masks.")
+        raise ValueError("plot_attention_maps needs at least one set of maps.")
     stages, names = _stage_masks(masks, stage_names, n)
     y_true = None if labels is None else _to_numpy(labels).reshape(-1)
     y_pred = None if predictions is None else _to_numpy(predictions)
@@ -189,7 +136,7 @@ def plot_attention_maps(
     ncols = 1 + len(stages)
     fig = _new_figure((1.6 * ncols, 1.7 * n + 0.2))
     axes = fig.subplots(n, ncols, squeeze=False)
-    extent = (-0.5, width - 0.5, height - 0.5, -0.5)  # a mask of any size covers every pixel
+    extent = (-0.5, width - 0.5, height - 0.5, -0.5)  # a map of any size covers every pixel
     for r in range(n):
         axes[r, 0].imshow(x[r], cmap="gray")
         if y_pred is not None or y_true is not None:
@@ -206,7 +153,7 @@ def plot_attention_maps(
                 vmin=limits[0],
                 vmax=limits[1],
                 extent=extent,
-                interpolation="bilinear",
+                interpolation=interpolation,
             )
             if r == 0:
                 ax.set_title(names[s], fontsize=9)

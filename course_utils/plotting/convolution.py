@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from course_utils.plotting._common import _new_figure, _scale_limits, _to_numpy
 
-__all__ = ["plot_conv_windows", "plot_feature_maps", "show_feature_maps"]
+__all__ = ["plot_conv_windows", "plot_feature_maps"]
 
 _WINDOW_COLORS = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown")
 
@@ -111,73 +111,31 @@ def plot_conv_windows(
     return fig
 
 
-def show_feature_maps(feature_maps: Any, max_channels: int = 8, cmap: str = "viridis") -> Figure:
-    """Feature maps (activations) as images: one row per layer, one column per channel.
-
-    Args:
-        feature_maps: one layer's maps, (C, H, W) or (1, C, H, W), or a mapping from layer names
-            to such maps (in the order to show them), NumPy or torch. (H, W) counts as one
-            channel and (C,) vectors (e.g. after a linear layer) as C maps of size 1x1.
-        max_channels: show at most this many channels per layer (the first ones).
-        cmap: colour map; each map gets its own colour scale.
-
-    Returns:
-        A Figure whose rows are labelled with the layer name and the full map shape.
-    """
-    items = feature_maps.items() if isinstance(feature_maps, Mapping) else [("", feature_maps)]
-    rows = []
-    for name, maps in items:
-        m = _to_numpy(maps).astype(np.float64)
-        shape = m.shape
-        if m.ndim == 4 and m.shape[0] == 1:
-            m = m[0]
-        if m.ndim == 2:
-            m = m[None]
-        elif m.ndim == 1:
-            m = m[:, None, None]
-        if m.ndim != 3:
-            raise ValueError(f"{name or 'feature_maps'}: expected (C, H, W), got shape {shape}.")
-        rows.append((str(name), tuple(m.shape), m[:max_channels]))
-    if not rows:
-        raise ValueError("show_feature_maps got no feature maps.")
-    ncols = max(len(m) for _, _, m in rows)
-    fig = _new_figure((1.2 * ncols + 1.2, 1.25 * len(rows) + 0.2))
-    axes = fig.subplots(len(rows), ncols, squeeze=False)
-    for r, (name, shape, maps) in enumerate(rows):
-        for c in range(ncols):
-            ax = axes[r, c]
-            if c >= len(maps):
-                ax.remove()
-                continue
-            ax.imshow(maps[c], cmap=cmap)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if c == 0:
-                label = f"{name}\n" if name else ""
-                ax.set_ylabel(f"{label}{'x'.join(map(str, shape))}", fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
 def plot_feature_maps(
     maps: Any,
     row_labels: Sequence[str] | None = None,
     col_labels: Sequence[str] | None = None,
+    max_channels: int | None = None,
     cmap: str = "viridis",
     scale: str = "row",
     vmin: float | None = None,
     vmax: float | None = None,
     panel_size: float = 1.25,
 ) -> Figure:
-    """Feature or attention maps of one sample as a grid: a row per kind of map, a column per channel.
+    """Feature maps as a grid of images: a row per layer or kind of map, a column per channel.
 
-    Rows typically hold the same channels seen at different points of a layer, e.g. a trunk's
-    features, the attention mask and the masked features, so that a column follows one channel.
+    Rows are either one array's, e.g. the same channels at different points of a layer (a
+    trunk's features, the attention mask, the masked features) so that a column follows one
+    channel, or a dict's, one row per layer of a network, each of its own size and channel count.
 
     Args:
-        maps: (C, H, W) for a single row or (R, C, H, W) for R rows; NumPy or torch.
-        row_labels: R names, written left of the rows.
-        col_labels: C names, written above the top row (e.g. ``"ch 3"``).
+        maps: (C, H, W) for a single row or (R, C, H, W) for R rows, NumPy or torch; or a dict
+            from layer names to one layer's maps, (C, H, W) or (1, C, H, W), in the order to
+            show them (rows are then labelled with the name and the map shape; (H, W) counts as
+            one channel and (C,), e.g. after a linear layer, as C maps of size 1 x 1).
+        row_labels: R names, written left of the rows (not with a dict, whose keys name them).
+        col_labels: one name per column, written above the top row (e.g. ``"ch 3"``).
+        max_channels: show at most this many channels per row (the first ones); None: all.
         cmap: colour map for every panel.
         scale: ``"row"`` shares one colour scale per row and draws its colour bar (maps of one
             kind stay comparable); ``"panel"`` stretches every map to its own range (shapes
@@ -187,41 +145,67 @@ def plot_feature_maps(
         panel_size: width and height of one panel, in inches.
 
     Returns:
-        A Figure with R x C image axes (plus one colour-bar axes per row when ``scale="row"``).
+        A Figure with a panel per shown channel of every row (plus one colour-bar axes per row
+        when ``scale="row"``).
 
     Raises:
-        ValueError: ``maps`` is not 3-D or 4-D, the label counts do not match, or ``scale`` is
-            unknown.
+        ValueError: maps of an unknown shape, label counts that do not match, or an unknown
+            ``scale``.
     """
-    x = _to_numpy(maps).astype(np.float32, copy=False)
-    if x.ndim == 3:
-        x = x[None]
-    if x.ndim != 4 or 0 in x.shape:
-        raise ValueError(
-            f"maps of shape {tuple(_to_numpy(maps).shape)}: expected (C, H, W) or (R, C, H, W)."
-        )
     if scale not in ("row", "panel"):
         raise ValueError(f"scale must be 'row' or 'panel', got {scale!r}.")
-    nrows, ncols = x.shape[:2]
-    if row_labels is not None and len(row_labels) != nrows:
-        raise ValueError(f"{len(row_labels)} row labels for {nrows} rows.")
+    rows = _feature_rows(maps, row_labels)
+    if max_channels is not None:
+        rows = [(label, m[:max_channels]) for label, m in rows]
+    ncols = max(len(m) for _, m in rows)
     if col_labels is not None and len(col_labels) != ncols:
         raise ValueError(f"{len(col_labels)} column labels for {ncols} columns.")
-    fig = _new_figure((panel_size * ncols + 0.9, panel_size * nrows + 0.3))
-    axes = fig.subplots(nrows, ncols, squeeze=False)
-    for r in range(nrows):
-        limits = _scale_limits(x[r], vmin, vmax)
+    fig = _new_figure((panel_size * ncols + 0.9, panel_size * len(rows) + 0.3))
+    axes = fig.subplots(len(rows), ncols, squeeze=False)
+    for r, (label, m) in enumerate(rows):
+        limits = _scale_limits(m, vmin, vmax)
         for c in range(ncols):
             ax = axes[r, c]
+            if c >= len(m):  # a row with fewer channels than the widest
+                ax.remove()
+                continue
             if scale == "panel":
-                limits = _scale_limits(x[r, c], vmin, vmax)
-            image = ax.imshow(x[r, c], cmap=cmap, vmin=limits[0], vmax=limits[1])
+                limits = _scale_limits(m[c], vmin, vmax)
+            image = ax.imshow(m[c], cmap=cmap, vmin=limits[0], vmax=limits[1])
             ax.set_xticks([])
             ax.set_yticks([])
             if r == 0 and col_labels is not None:
                 ax.set_title(str(col_labels[c]), fontsize=9)
-            if c == 0 and row_labels is not None:
-                ax.set_ylabel(str(row_labels[r]), fontsize=9)
+            if c == 0 and label:
+                ax.set_ylabel(label, fontsize=9)
         if scale == "row":
-            fig.colorbar(image, ax=list(axes[r]), fraction=0.02, pad=0.01)
+            fig.colorbar(image, ax=list(axes[r, : len(m)]), fraction=0.02, pad=0.01)
     return fig
+
+
+def _feature_rows(maps: Any, row_labels: Sequence[str] | None) -> list[tuple[str, np.ndarray]]:
+    """The rows of plot_feature_maps: (label, (C, H, W) float maps) each, or a ValueError."""
+    if isinstance(maps, Mapping):
+        if row_labels is not None:
+            raise ValueError("maps is a dict, whose keys label the rows: leave out row_labels.")
+        rows = []
+        for name, layer in maps.items():
+            m = _to_numpy(layer).astype(np.float32, copy=False)
+            shape = m.shape
+            if m.ndim == 4 and m.shape[0] == 1:
+                m = m[0]
+            m = m[None] if m.ndim == 2 else m[:, None, None] if m.ndim == 1 else m
+            if m.ndim != 3 or 0 in m.shape:
+                raise ValueError(f"maps[{name!r}] of shape {shape}: expected (C, H, W).")
+            rows.append((f"{name}\n{'x'.join(map(str, m.shape))}", m))
+        if not rows:
+            raise ValueError("plot_feature_maps got an empty dict of maps.")
+        return rows
+    x = _to_numpy(maps).astype(np.float32, copy=False)
+    if x.ndim == 3:
+        x = x[None]
+    if x.ndim != 4 or 0 in x.shape:
+        raise ValueError(f"maps of shape {x.shape}: expected (C, H, W) or (R, C, H, W).")
+    if row_labels is not None and len(row_labels) != len(x):
+        raise ValueError(f"{len(row_labels)} row labels for {len(x)} rows.")
+    return [(str(row_labels[r]) if row_labels is not None else "", x[r]) for r in range(len(x))]

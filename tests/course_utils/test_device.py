@@ -23,6 +23,7 @@ from course_utils.device import (
     get_device,
     in_colab,
     seed_everything,
+    start_notebook,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -154,6 +155,7 @@ def test_describe_environment_keys_values_and_printable_form(monkeypatch):
         "amp_dtype",
         "colab",
         "cpu_threads",
+        "torchvision",
     }
     assert info["device"] == "cpu" and info["torch"] == torch.__version__
     assert info["memory_gib"] is None and info["amp_dtype"] is None
@@ -162,6 +164,22 @@ def test_describe_environment_keys_values_and_printable_form(monkeypatch):
     assert text == format_environment(info)
     assert len(text.splitlines()) == 2
     assert "device cpu" in text and "float32" in text and torch.__version__ in text
+    assert f"torchvision {info['torchvision']}" in text
+
+
+def test_start_notebook_picks_the_device_seeds_and_prints_the_environment(monkeypatch, capsys):
+    """The notebooks' setup in one call: the device, a seeded run that repeats, a summary, a clock."""
+    monkeypatch.setenv(DEVICE_ENV_VAR, "cpu")
+    run = start_notebook(seed=7)
+    first = _draws()
+    again = start_notebook(seed=7)
+    second = _draws()
+    assert first[0] == second[0] and torch.equal(first[2], second[2])
+    np.testing.assert_array_equal(first[1], second[1])
+    assert run.device == again.device == torch.device("cpu")
+    printed = capsys.readouterr().out
+    assert printed.count("device cpu") == 2 and f"torch {torch.__version__}" in printed
+    assert 0.0 <= run.elapsed() and again.elapsed() <= run.elapsed()
 
 
 @pytest.mark.gpu

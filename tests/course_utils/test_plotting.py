@@ -229,47 +229,37 @@ def test_import_has_no_side_effects():
 # --- notebook 04: transformers ---
 
 from course_utils.plotting import (  # noqa: E402
+    plot_attention_maps,
     plot_position_similarity,
-    show_attention_maps,
     show_filters,
 )
 
 
 @pytest.mark.parametrize("as_tensor", [False, True])
-def test_show_attention_maps_puts_one_row_per_map_set_under_the_images(as_tensor):
-    """Two map sets over five images give a 3 x 5 grid whose left column names the rows."""
+def test_plot_attention_maps_takes_a_dict_of_map_sets_titled_by_its_keys(as_tensor):
+    """A dict of two map sets over five images: a column per set, titled with its key."""
     images = np.random.default_rng(0).random((5, 1, 28, 28))
     maps = {"layer 4": np.ones((5, 4, 4)), "rollout": np.random.default_rng(1).random((5, 4, 4))}
     if as_tensor:
         images, maps = torch.from_numpy(images), {k: torch.from_numpy(v) for k, v in maps.items()}
-    fig = show_attention_maps(images, maps, labels=[3, 1, 4, 1, 5])
+    fig = plot_attention_maps(images, maps, labels=[3, 1, 4, 1, 5])
     assert isinstance(fig, Figure)
     assert len(fig.axes) == 15
-    assert [fig.axes[0].get_title(), fig.axes[1].get_title()] == ["3", "1"]
-    assert [fig.axes[5 * r].get_ylabel() for r in range(3)] == ["input", "layer 4", "rollout"]
+    assert [fig.axes[3 * r].get_title() for r in range(2)] == ["3", "1"]
+    assert [fig.axes[1].get_title(), fig.axes[2].get_title()] == ["layer 4", "rollout"]
+    with pytest.raises(ValueError, match="leave out stage_names"):
+        plot_attention_maps(images, maps, stage_names=["a", "b"])
 
 
-def test_show_attention_maps_stretches_each_map_over_its_image():
-    """A 4 x 4 map over a 28 x 28 image covers exactly the image, scaled to its own maximum."""
+def test_plot_attention_maps_can_keep_one_flat_cell_per_patch():
+    """interpolation="nearest": a 4 x 4 map covers the 28 x 28 image in 7 x 7 blocks."""
     attention = np.zeros((1, 4, 4))
     attention[0, 1, 2] = 0.25
-    fig = show_attention_maps(np.zeros((1, 28, 28)), attention)
+    fig = plot_attention_maps(np.zeros((1, 28, 28)), attention, interpolation="nearest")
     overlay = fig.axes[1].get_images()[-1]
     assert overlay.get_extent() == [-0.5, 27.5, 27.5, -0.5]
-    assert np.asarray(overlay.get_array()).max() == 1.0  # 0.25 is this image's maximum
-
-
-@pytest.mark.parametrize(
-    ("images", "maps", "match"),
-    [
-        (np.zeros((2, 28, 28)), np.zeros((3, 4, 4)), "2 images but 3 maps"),
-        (np.zeros((2, 28, 28)), np.zeros((2, 16)), r"expected \(N, h, w\)"),
-    ],
-)
-def test_show_attention_maps_rejects_mismatched_maps(images, maps, match):
-    """Maps that do not pair up with the images are refused with the shapes named."""
-    with pytest.raises(ValueError, match=match):
-        show_attention_maps(images, maps)
+    assert overlay.get_interpolation() == "nearest"
+    assert overlay.get_clim() == (0.0, 0.25)  # stretched to this image's own range
 
 
 def test_plot_position_similarity_by_hand():
@@ -328,7 +318,7 @@ def test_show_filters_rejects_other_shapes_and_titles():
 def test_notebook_04_figures_are_not_left_open_in_pyplot():
     """The transformer plots also leave pyplot's list of figures as it was."""
     before = plt.get_fignums()
-    show_attention_maps(np.zeros((2, 8, 8)), np.ones((2, 2, 2)))
+    plot_attention_maps(np.zeros((2, 8, 8)), np.ones((2, 2, 2)))
     plot_position_similarity(np.eye(4))
     show_filters(np.ones((2, 3, 3)))
     assert plt.get_fignums() == before
@@ -340,7 +330,7 @@ import re  # noqa: E402
 
 from matplotlib.patches import Rectangle  # noqa: E402
 
-from course_utils.plotting import plot_conv_windows, show_feature_maps  # noqa: E402
+from course_utils.plotting import plot_conv_windows, plot_feature_maps  # noqa: E402
 
 SEED_IMAGE = np.zeros((8, 8))
 SEED_IMAGE[2:5, 1:7] = 1.0
@@ -403,39 +393,47 @@ def test_plot_conv_windows_explains_bad_arguments(kwargs, message):
         plot_conv_windows(args.pop("image"), args.pop("kernel_size"), **args)
 
 
-def test_show_feature_maps_gives_one_row_per_layer_capped_at_max_channels():
+def test_plot_feature_maps_takes_a_dict_of_layers_capped_at_max_channels():
     """A dict of maps: rows in order, at most max_channels images each, labelled with shapes."""
     maps = {
         "conv1": torch.rand(1, 6, 28, 28),
         "pool1": np.random.default_rng(0).random((6, 14, 14)),
         "conv2": np.random.default_rng(1).random((16, 10, 10)),
+        "fc": np.arange(3.0),
     }
-    fig = show_feature_maps(maps, max_channels=4)
-    assert len(fig.axes) == 12
+    fig = plot_feature_maps(maps, max_channels=4, scale="panel")
+    assert len(fig.axes) == 4 + 4 + 4 + 3  # the 3-unit row leaves its fourth place empty
     labels = [ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()]
-    assert labels == ["conv1\n6x28x28", "pool1\n6x14x14", "conv2\n16x10x10"]
+    assert labels == ["conv1\n6x28x28", "pool1\n6x14x14", "conv2\n16x10x10", "fc\n3x1x1"]
     np.testing.assert_allclose(fig.axes[4].get_images()[0].get_array(), maps["pool1"][0])
+    with_bars = plot_feature_maps(maps, max_channels=4)
+    assert len(with_bars.axes) == 15 + 4  # scale="row": one colour bar per row
 
 
-def test_show_feature_maps_accepts_a_single_layer():
-    """One (C, H, W) array gives one row of C images; a 2-D map counts as one channel."""
-    assert len(show_feature_maps(np.zeros((3, 5, 5))).axes) == 3
-    assert len(show_feature_maps(np.zeros((5, 5))).axes) == 1
-    with pytest.raises(ValueError, match="expected"):
-        show_feature_maps(np.zeros((1, 2, 3, 4, 5)))
+@pytest.mark.parametrize(
+    ("maps", "match"),
+    [
+        ({"conv": np.zeros((2, 3, 4, 4))}, r"maps\['conv'\] of shape \(2, 3, 4, 4\)"),
+        ({}, "empty dict"),
+    ],
+)
+def test_plot_feature_maps_explains_a_bad_dict(maps, match):
+    """A layer with a batch of several maps, or no layer at all, is refused by name."""
+    with pytest.raises(ValueError, match=match):
+        plot_feature_maps(maps)
+    with pytest.raises(ValueError, match="leave out row_labels"):
+        plot_feature_maps({"a": np.zeros((2, 3, 3))}, row_labels=["a"])
 
 
 def test_notebook_02_figures_leave_pyplot_alone():
     """Like the other helpers, they return detached figures: pyplot has none open after."""
     plt.close("all")
     plot_conv_windows(SEED_IMAGE, 3)
-    show_feature_maps(np.zeros((2, 4, 4)))
+    plot_feature_maps(np.zeros((2, 4, 4)))
     assert plt.get_fignums() == []
 
 
 # --- notebook 03: attention networks ---
-
-from course_utils.plotting import plot_attention_maps, plot_feature_maps  # noqa: E402
 
 
 def _image_axes(fig: Figure) -> list:
@@ -527,7 +525,7 @@ def test_plot_attention_maps_titles_wrong_predictions_in_red():
 @pytest.mark.parametrize(
     ("masks", "kwargs", "match"),
     [
-        ([], {}, "at least one stage"),
+        ([], {}, "at least one set of maps"),
         ([np.ones((3, 4, 4))], {}, "stage 1"),
         ([np.ones((2, 4))], {}, "stage 1"),
         ([np.ones((2, 4, 4))], {"stage_names": ["a", "b"]}, "stage names"),
