@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -13,6 +14,19 @@ from autograder.release import release
 from autograder.validate import point_problems, validate
 
 
+def _released_demo_with(tmp_path: Path, grade_id: str, edit: Callable[[str], str]) -> Path:
+    """The demo course with one solution cell's source edited, released again."""
+    root = make_demo_course(tmp_path / "course")
+    path = root / "solutions" / "tiny" / "tiny.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            cell.source = edit(cell.source)
+    nbformat.write(nb, path)
+    release(root)
+    return root
+
+
 @pytest.mark.grading
 def test_demo_course_validates(tiny_course: Path):
     """The demo course is consistent."""
@@ -22,28 +36,17 @@ def test_demo_course_validates(tiny_course: Path):
 @pytest.mark.grading
 def test_a_test_that_stubs_pass_is_reported(tmp_path: Path):
     """A test cell the untouched release passes (it checks nothing the student writes) is a problem."""
-    root = make_demo_course(tmp_path / "course")
-    path = root / "solutions" / "tiny" / "tiny.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_quiz":
-            cell.source = '"""Always passes."""\n### BEGIN HIDDEN TESTS\nrecord("constant", 1.0)\n### END HIDDEN TESTS'
-    nbformat.write(nb, path)
-    release(root)
+    always = '"""Always passes."""\n### BEGIN HIDDEN TESTS\nrecord("constant", 1.0)\n### END HIDDEN TESTS'
+    root = _released_demo_with(tmp_path, "test_quiz", lambda source: always)
     assert validate(root) == ["tiny: the untouched release earns points in test_quiz"]
 
 
 @pytest.mark.grading
 def test_a_solution_failing_its_tests_is_reported(tmp_path: Path):
     """A reference solution that fails its own visible test cannot serve as the reference."""
-    root = make_demo_course(tmp_path / "course")
-    path = root / "solutions" / "tiny" / "tiny.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "square":
-            cell.source = cell.source.replace("return x * x", "return x + x")
-    nbformat.write(nb, path)
-    release(root)
+    root = _released_demo_with(
+        tmp_path, "square", lambda source: source.replace("return x * x", "return x + x")
+    )
     (problem,) = validate(root)
     assert "cannot serve as the reference" in problem and "test_square" in problem
 
