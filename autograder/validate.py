@@ -4,7 +4,9 @@ Each assignment's source notebook must serve as the reference (it runs without e
 test cell records its hidden checks), and its released student notebook, handed in untouched,
 must earn 0 points in every autograded cell: a test that a stub passes grades nothing. No
 autograded cell may be worth more than :data:`MAX_CELL_POINTS`, a trained model's sealed accuracy
-check aside: a cell checks one behaviour, so one slip never costs a whole exercise.
+check aside: a cell checks one behaviour, so one slip never costs a whole exercise. Every source
+cell needs a ``grade_id``: the grader rebuilds a submission around the source's cells by their
+ids, and a cell without one would be taken for a student's own and run twice.
 """
 
 from __future__ import annotations
@@ -19,14 +21,22 @@ from autograder.evidence import EvidenceError, is_sealed_cell, is_test_cell
 from autograder.grade import grade
 from autograder.sandbox import isolation_problem
 
-__all__ = ["MAX_CELL_POINTS", "point_problems", "validate"]
+__all__ = ["MAX_CELL_POINTS", "cell_problems", "validate"]
 
 MAX_CELL_POINTS = 3
 
 
-def point_problems(nb: nbformat.NotebookNode, assignment_id: str) -> list[str]:
-    """The autograded test cells worth more than MAX_CELL_POINTS, sealed accuracy checks aside."""
-    return [
+def cell_problems(nb: nbformat.NotebookNode, assignment_id: str) -> list[str]:
+    """Source cells without a grade_id, and autograded test cells worth more than MAX_CELL_POINTS
+    (sealed accuracy checks aside)."""
+    unnamed = [
+        f"{assignment_id}: cell {index} ({_first_line(cell)!r}) has no grade_id; give it one "
+        "(in JupyterLab: the nbgrader sidebar, e.g. read-only) so that grading can tell it from a "
+        "cell a student added"
+        for index, cell in enumerate(nb.cells)
+        if not cell.metadata.get("nbgrader", {}).get("grade_id")
+    ]
+    return unnamed + [
         f"{assignment_id}: {meta['grade_id']} is worth {meta['points']:g} points; split it into "
         f"cells of one behaviour each, at most {MAX_CELL_POINTS} points apiece"
         for cell in nb.cells
@@ -34,6 +44,10 @@ def point_problems(nb: nbformat.NotebookNode, assignment_id: str) -> list[str]:
         and not is_sealed_cell(cell)
         and float((meta := cell.metadata.nbgrader).get("points", 0)) > MAX_CELL_POINTS
     ]
+
+
+def _first_line(cell: nbformat.NotebookNode) -> str:
+    return next((line for line in cell.source.splitlines() if line.strip()), "")[:60]
 
 
 def validate(
@@ -44,7 +58,7 @@ def validate(
     problems = [
         problem
         for assignment_id in ids
-        for problem in point_problems(
+        for problem in cell_problems(
             nbformat.read(source_notebook(assignment_id, root), as_version=4), assignment_id
         )
     ]

@@ -11,7 +11,7 @@ import pytest
 from autograder.course import assignment_ids, source_notebook
 from autograder.demo import make_demo_course
 from autograder.release import release
-from autograder.validate import point_problems, validate
+from autograder.validate import cell_problems, validate
 
 
 def _released_demo_with(tmp_path: Path, grade_id: str, edit: Callable[[str], str]) -> Path:
@@ -55,16 +55,26 @@ def test_a_cell_worth_more_than_three_points_is_reported(tmp_path: Path):
     """A test cell worth 4 points checks too much at once: one slip would cost all of them."""
     root = make_demo_course(tmp_path / "course")
     nb = nbformat.read(root / "solutions" / "tiny" / "tiny.ipynb", as_version=4)
-    assert point_problems(nb, "tiny") == []
+    assert cell_problems(nb, "tiny") == []
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_square":
             cell.metadata.nbgrader["points"] = 4
-    (problem,) = point_problems(nb, "tiny")
+    (problem,) = cell_problems(nb, "tiny")
     assert "test_square is worth 4 points" in problem
 
 
+def test_a_cell_without_a_grade_id_is_reported(tmp_path: Path):
+    """A source cell without an id would be graded twice (the source's copy and the student's)."""
+    root = make_demo_course(tmp_path / "course")
+    nb = nbformat.read(root / "solutions" / "tiny" / "tiny.ipynb", as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_code_cell("\nprint('a new cell')"))
+    (problem,) = cell_problems(nb, "tiny")
+    assert problem.startswith("tiny: cell 2 (\"print('a new cell')\") has no grade_id")
+
+
 @pytest.mark.parametrize("assignment_id", assignment_ids())
-def test_course_cells_are_worth_at_most_three_points(assignment_id: str):
-    """Every autograded cell of the course, a trained model's accuracy aside, is worth <= 3 points."""
+def test_course_cells_have_ids_and_are_worth_at_most_three_points(assignment_id: str):
+    """Every course cell has a grade_id; every autograded one, a trained model's accuracy aside,
+    is worth <= 3 points."""
     nb = nbformat.read(source_notebook(assignment_id), as_version=4)
-    assert point_problems(nb, assignment_id) == []
+    assert cell_problems(nb, assignment_id) == []
