@@ -102,7 +102,7 @@ def canonicalize(student: NotebookNode, source: NotebookNode) -> tuple[NotebookN
         if nbgrader_meta(source_cell).get("solution"):
             student_cell = answers.get(gid)
             if student_cell is None or student_cell.cell_type != source_cell.cell_type:
-                notes.append(f"answer cell {gid} was missing")
+                notes.append(f"answer cell {gid} was missing; it was graded as unanswered")
                 cell = _stub(source_cell)
             else:
                 cell = copy.deepcopy(source_cell)
@@ -116,9 +116,13 @@ def canonicalize(student: NotebookNode, source: NotebookNode) -> tuple[NotebookN
         cells.extend(extras.get(gid, []) if gid else [])
 
     present = {grade_id(c) for c in student.cells}
-    restored = [gid for gid in known if gid not in present]
-    if restored:
-        notes.append(f"{len(restored)} cell(s) deleted from the submission were restored")
+    restored = [
+        gid
+        for gid in known - present
+        if not nbgrader_meta(source.cells[source_ids.index(gid)]).get("solution")
+    ]
+    if restored:  # a missing answer has its own note above
+        notes.append(f"{len(restored)} locked cell(s) deleted from the submission were restored")
     for cell in cells:  # the course's nbformat 4.4 cells have none; 4.5 needs one on every cell
         cell.setdefault("id", generate_corpus_id())
     return new_notebook(cells=cells, metadata=copy.deepcopy(source.metadata)), notes

@@ -126,7 +126,7 @@ def test_a_deleted_test_cell_is_restored() -> None:
     del student.cells[2]
     canonical, notes = canonicalize(student, _source())
     assert _sources(canonical)[2] == ("test_add", _TEST)
-    assert notes == ["1 cell(s) deleted from the submission were restored"]
+    assert notes == ["1 locked cell(s) deleted from the submission were restored"]
 
 
 @pytest.mark.parametrize("how", ["deleted", "turned into markdown"])
@@ -141,7 +141,7 @@ def test_a_missing_answer_becomes_a_stub_that_fails(how: str) -> None:
     stub = canonical.cells[1]
     assert stub.cell_type == "code" and grade_id(stub) == "add"
     assert stub.source.endswith("raise NotImplementedError()")
-    assert "answer cell add was missing" in notes
+    assert notes == ["answer cell add was missing; it was graded as unanswered"]
 
 
 def test_added_cells_stay_where_the_student_put_them_as_plain_cells() -> None:
