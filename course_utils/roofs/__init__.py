@@ -17,15 +17,16 @@ Lower level: ``render_roof`` (one image), ``generate_roofs`` (a reproducible bat
 ``render_scene`` / ``roof_plane_map`` (the scene behind an image).
 
 Modules: ``elements`` (what is drawn), ``scene`` (difficulty knobs and the random scene),
-``raster`` (NumPy rasterisation), ``render`` (drawing), ``dataset`` (batches, Dataset, loader),
-``folder`` (files on disk).
+``raster`` (NumPy rasterisation), ``render`` (drawing), ``synthetic`` (reproducible batches),
+``folder`` (files on disk), ``dataset`` (the Dataset and the loader, above the two).
 """
 
-from .dataset import SPLITS, RoofDataset, generate_roofs, load_roofs, to_chw_float
+from .dataset import RoofDataset, load_roofs, to_chw_float
 from .elements import RoofScene
 from .folder import IMAGE_EXTENSIONS, SPLIT_ALIASES, load_roof_folder, write_roof_imagefolder
 from .render import render_roof, render_scene, roof_plane_map
 from .scene import ROOF_CLASSES, RenderConfig, sample_scene
+from .synthetic import SPLITS, generate_roofs
 
 __all__ = [
     "IMAGE_EXTENSIONS",

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import SPLITS, _check_classes, generate_roofs
 from .scene import ROOF_CLASSES, RenderConfig
+from .synthetic import SPLITS, _check_classes, generate_roofs
 
 __all__ = ["IMAGE_EXTENSIONS", "SPLIT_ALIASES", "load_roof_folder", "write_roof_imagefolder"]
 
