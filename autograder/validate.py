@@ -20,6 +20,7 @@ from autograder.course import RELEASE_DIR, REPO_ROOT, assignment_ids, source_not
 from autograder.evidence import EvidenceError, is_sealed_cell, is_test_cell
 from autograder.grade import grade
 from autograder.sandbox import isolation_problem
+from course_utils.cells import grade_id
 
 __all__ = ["MAX_CELL_POINTS", "cell_problems", "validate"]
 
@@ -34,7 +35,7 @@ def cell_problems(nb: nbformat.NotebookNode, assignment_id: str) -> list[str]:
         "(in JupyterLab: the nbgrader sidebar, e.g. read-only) so that grading can tell it from a "
         "cell a student added"
         for index, cell in enumerate(nb.cells)
-        if not cell.metadata.get("nbgrader", {}).get("grade_id")
+        if not grade_id(cell)
     ]
     return unnamed + [
         f"{assignment_id}: {meta['grade_id']} is worth {meta['points']:g} points; split it into "

@@ -118,8 +118,8 @@ def canonicalize(student: NotebookNode, source: NotebookNode) -> tuple[NotebookN
     present = {grade_id(c) for c in student.cells}
     restored = [
         gid
-        for gid in known - present
-        if not nbgrader_meta(source.cells[source_ids.index(gid)]).get("solution")
+        for gid, source_cell in zip(source_ids, source.cells, strict=True)
+        if gid and gid not in present and not nbgrader_meta(source_cell).get("solution")
     ]
     if restored:  # a missing answer has its own note above
         notes.append(f"{len(restored)} locked cell(s) deleted from the submission were restored")

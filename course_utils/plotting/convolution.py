@@ -194,7 +194,10 @@ def _feature_rows(maps: Any, row_labels: Sequence[str] | None) -> list[tuple[str
             shape = m.shape
             if m.ndim == 4 and m.shape[0] == 1:
                 m = m[0]
-            m = m[None] if m.ndim == 2 else m[:, None, None] if m.ndim == 1 else m
+            if m.ndim == 2:  # one map
+                m = m[None]
+            elif m.ndim == 1:  # C units, e.g. after a linear layer: C maps of 1 x 1
+                m = m[:, None, None]
             if m.ndim != 3 or 0 in m.shape:
                 raise ValueError(f"maps[{name!r}] of shape {shape}: expected (C, H, W).")
             rows.append((f"{name}\n{'x'.join(map(str, m.shape))}", m))
